@@ -1,0 +1,352 @@
+"""Grade a class of submissions with nbgrader and write the grade files.
+
+Input layout (nbgrader's own): ``SUBMITTED/<student_id>/<assignment>/<notebook>.ipynb``.
+Output: ``OUT/grades.csv``, ``OUT/grades_by_exercise.csv`` and
+``OUT/feedback/<student_id>/<assignment>/<notebook>.html``. nbgrader runs in
+private workspaces under ``OUT/.work``; with ``jobs > 1`` the students are
+split into that many groups, each graded by its own nbgrader workspace and
+gradebook, so parallel runs share no database and no files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import CourseError, CourseLayout
+from .workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+PASSED_FEEDBACK = "passed"
+MANUAL_FEEDBACK = "needs manual grading"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook handed in by one student for one assignment."""
+
+    student_id: str
+    assignment: str
+    notebook: Path
+
+
+@dataclass
+class ExerciseResult:
+    """Points for one graded cell: an exercise's test cell or a written answer.
+
+    ``points`` is None for a written answer that still needs manual grading.
+    """
+
+    exercise: str
+    points: float | None
+    max_points: float
+    feedback: str
+
+
+@dataclass
+class AssignmentResult:
+    """One student's result for one assignment."""
+
+    student_id: str
+    assignment: str
+    score: float
+    max_score: float
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def exercise_name(grade_id: str) -> str:
+    """Name an exercise after its graded cell: ``sigmoid_check`` becomes ``sigmoid``."""
+    return grade_id.removesuffix("_check")
+
+
+def discover(layout: CourseLayout, submitted: Path) -> tuple[list[Submission], list[str]]:
+    """List the submissions under ``submitted`` and the problems found on the way.
+
+    Raises
+    ------
+    CourseError
+        When ``submitted`` is not a folder.
+    """
+    if not submitted.is_dir():
+        raise CourseError(
+            f"submission folder {str(submitted)!r} does not exist or is not a folder; pass the folder "
+            f"that holds <student_id>/<assignment>/<notebook>.ipynb."
+        )
+
+    known = set(layout.assignments())
+    submissions: list[Submission] = []
+    problems: list[str] = []
+
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if assignment_dir.name not in known:
+                problems.append(
+                    f"{student_dir.name}: unknown assignment folder {assignment_dir.name!r} skipped "
+                    f"(known: {', '.join(sorted(known))})"
+                )
+                continue
+            for source in layout.source_notebooks(assignment_dir.name):
+                submissions.append(Submission(student_dir.name, assignment_dir.name, assignment_dir / source.name))
+    return submissions, problems
+
+
+def grade_class(
+    layout: CourseLayout,
+    submitted: Path,
+    out: Path,
+    jobs: int = 1,
+) -> tuple[list[AssignmentResult], list[str]]:
+    """Grade every submission under ``submitted`` and write the grade files to ``out``.
+
+    Returns
+    -------
+    results : list of AssignmentResult
+        Sorted by student and assignment.
+    problems : list of str
+        One line per problem found (unknown folder, missing or unreadable notebook).
+    """
+    submissions, problems = discover(layout, submitted)
+    if not submissions:
+        raise CourseError(
+            f"no submissions found under {str(submitted)!r}; expected "
+            f"<student_id>/<assignment>/<notebook>.ipynb with assignments {', '.join(layout.assignments())}."
+        )
+
+    students = sorted({s.student_id for s in submissions})
+    jobs = max(1, min(jobs, len(students)))
+    groups = [students[k::jobs] for k in range(jobs)]
+    work_root = out / ".work"
+    if work_root.exists():
+        shutil.rmtree(work_root)
+
+    started = time.monotonic()
+    log.info("grading %d notebooks from %d students with %d job(s)", len(submissions), len(students), jobs)
+    results: list[AssignmentResult] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(
+                _grade_group,
+                layout,
+                Workspace(layout, work_root / f"group-{k}"),
+                [s for s in submissions if s.student_id in set(group)],
+                out / "feedback",
+            )
+            for k, group in enumerate(groups)
+        ]
+        for future in futures:
+            results.extend(future.result())
+
+    results.sort(key=lambda r: (r.student_id, r.assignment))
+    for result in results:
+        problems.extend(f"{result.student_id}/{result.assignment}: {p}" for p in result.problems)
+    write_grade_files(out, results)
+    log.info("graded %d notebooks in %.1f s", len(results), time.monotonic() - started)
+    return results, problems
+
+
+def _grade_group(
+    layout: CourseLayout, workspace: Workspace, submissions: list[Submission], feedback_root: Path
+) -> list[AssignmentResult]:
+    assignments = sorted({s.assignment for s in submissions})
+    for assignment in assignments:
+        workspace.generate(assignment)
+
+    results = []
+    for submission in submissions:
+        started = time.monotonic()
+        result = _grade_one(layout, workspace, submission, feedback_root)
+        log.info(
+            "graded %s/%s: %g / %g in %.1f s",
+            submission.student_id,
+            submission.assignment,
+            result.score,
+            result.max_score,
+            time.monotonic() - started,
+        )
+        results.append(result)
+    return results
+
+
+def _grade_one(layout: CourseLayout, workspace: Workspace, submission: Submission, feedback_root: Path) -> AssignmentResult:
+    source = layout.solutions / submission.assignment / submission.notebook.name
+    graded_cells = _graded_cells(source)
+    blank = AssignmentResult(
+        submission.student_id,
+        submission.assignment,
+        score=0.0,
+        max_score=sum(points for _, points, _ in graded_cells),
+        exercises=[ExerciseResult(exercise_name(g), 0.0, p, "") for g, p, _ in graded_cells],
+    )
+
+    problem = _unreadable(submission.notebook)
+    if problem:
+        for exercise in blank.exercises:
+            exercise.feedback = problem
+        blank.problems.append(problem)
+        return blank
+
+    target = workspace.root / "submitted" / submission.student_id / submission.assignment
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(submission.notebook, target / submission.notebook.name)
+
+    try:
+        workspace.nbgrader("autograde", submission.assignment, "--student", submission.student_id, "--force")
+        workspace.nbgrader("generate_feedback", submission.assignment, "--student", submission.student_id, "--force")
+    except CourseError as error:
+        log.error("could not grade %s/%s: %s", submission.student_id, submission.assignment, error)
+        blank.problems.append(f"nbgrader could not grade this notebook: {str(error).splitlines()[0]}")
+        for exercise in blank.exercises:
+            exercise.feedback = "not graded: nbgrader failed on this notebook"
+        return blank
+
+    result = _read_gradebook(workspace, submission, graded_cells)
+    _copy_feedback(workspace, submission, feedback_root)
+    return result
+
+
+def _graded_cells(source: Path) -> list[tuple[str, float, bool]]:
+    """(grade_id, points, is_manual) for each graded cell of a source notebook, in order."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    cells = []
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            cells.append((meta["grade_id"], float(meta.get("points", 0)), bool(meta.get("solution"))))
+    return cells
+
+
+def _unreadable(notebook: Path) -> str | None:
+    if not notebook.is_file():
+        return f"notebook {notebook.name} is missing"
+    try:
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return f"{notebook.name} is not a valid notebook file (not JSON)"
+    if not isinstance(content, dict) or "cells" not in content:
+        return f"{notebook.name} is not a Jupyter notebook (no cells)"
+    return None
+
+
+def _read_gradebook(workspace: Workspace, submission: Submission, graded_cells) -> AssignmentResult:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    autograded = (
+        workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
+    )
+    outputs = _test_cell_feedback(autograded)
+    notebook_id = submission.notebook.stem
+    exercises = []
+
+    with Gradebook(workspace.db_url) as gradebook:
+        for grade_id, max_points, is_manual in graded_cells:
+            try:
+                grade = gradebook.find_grade(
+                    grade_id, notebook_id, submission.assignment, submission.student_id
+                )
+            except MissingEntry:
+                exercises.append(ExerciseResult(exercise_name(grade_id), 0.0, max_points, "cell missing"))
+                continue
+
+            if grade.needs_manual_grade or (is_manual and grade.score is None):
+                exercises.append(ExerciseResult(exercise_name(grade_id), None, max_points, MANUAL_FEEDBACK))
+                continue
+
+            points = float(grade.score or 0.0)
+            if is_manual and grade.auto_score == 0 and grade.manual_score is None:
+                feedback = "not answered"
+            else:
+                feedback = PASSED_FEEDBACK if points >= max_points else outputs.get(grade_id, "failed")
+            exercises.append(ExerciseResult(exercise_name(grade_id), points, max_points, feedback))
+
+    score = sum(e.points or 0.0 for e in exercises)
+    return AssignmentResult(
+        submission.student_id,
+        submission.assignment,
+        score=score,
+        max_score=sum(e.max_points for e in exercises),
+        exercises=exercises,
+    )
+
+
+def _test_cell_feedback(autograded: Path) -> dict[str, str]:
+    """Map each graded cell's id to the last line of the error it showed, if any."""
+    if not autograded.is_file():
+        return {}
+    notebook = json.loads(autograded.read_text(encoding="utf-8"))
+    feedback = {}
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                feedback[meta["grade_id"]] = _error_line(output.get("ename", ""), output.get("evalue", ""))
+                break
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                feedback[meta["grade_id"]] = "wrote to stderr (a warning or error message): " + "".join(
+                    output.get("text", "")
+                ).strip().splitlines()[0][:200]
+                break
+    return feedback
+
+
+def _error_line(ename: str, evalue: str) -> str:
+    if ename == "CheckFailed":
+        return evalue
+    if ename == "NotImplementedError":
+        return "not answered yet (the function still raises NotImplementedError)"
+    return f"{ename}: {evalue}" if evalue else ename
+
+
+def _copy_feedback(workspace: Workspace, submission: Submission, feedback_root: Path) -> None:
+    source = workspace.root / "feedback" / submission.student_id / submission.assignment
+    target = feedback_root / submission.student_id / submission.assignment
+    target.mkdir(parents=True, exist_ok=True)
+    for html in source.glob("*.html"):
+        shutil.copy2(html, target / html.name)
+
+
+def write_grade_files(out: Path, results: list[AssignmentResult]) -> None:
+    """Write grades.csv and grades_by_exercise.csv, each replaced atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv_atomically(
+        out / "grades.csv",
+        ["student_id", "assignment", "score", "max_score"],
+        [[r.student_id, r.assignment, _number(r.score), _number(r.max_score)] for r in results],
+    )
+    _write_csv_atomically(
+        out / "grades_by_exercise.csv",
+        ["student_id", "assignment", "exercise", "points", "max_points", "feedback"],
+        [
+            [r.student_id, r.assignment, e.exercise, "" if e.points is None else _number(e.points), _number(e.max_points), e.feedback]
+            for r in results
+            for e in r.exercises
+        ],
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _write_csv_atomically(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,16 @@
+"""nbgrader configuration for the course, read by plain `nbgrader` run from the repo root.
+
+solutions/ holds the instructor versions (full solutions and hidden tests);
+`nbgrader generate_assignment` writes the student versions to course/.
+"""
+
+c = get_config()  # noqa: F821  (nbgrader injects get_config)
+
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Seconds a single cell may run during autograde or validate before it is stopped.
+c.Execute.timeout = 120
