@@ -88,7 +88,10 @@ def discover(layout: CourseLayout, submitted: Path) -> tuple[list[Submission], l
     problems: list[str] = []
 
     for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        assignment_dirs = sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if not assignment_dirs:
+            problems.append(f"{student_dir.name}: no assignment folders inside, nothing graded")
+        for assignment_dir in assignment_dirs:
             if assignment_dir.name not in known:
                 problems.append(
                     f"{student_dir.name}: unknown assignment folder {assignment_dir.name!r} skipped "
@@ -157,57 +160,76 @@ def grade_class(
 def _grade_group(
     layout: CourseLayout, workspace: Workspace, submissions: list[Submission], feedback_root: Path
 ) -> list[AssignmentResult]:
+    """Grade one group of students in one workspace: one nbgrader run per assignment and step."""
+    results: dict[Submission, AssignmentResult] = {}
     assignments = sorted({s.assignment for s in submissions})
+
     for assignment in assignments:
         workspace.generate(assignment)
+        batch = [s for s in submissions if s.assignment == assignment]
+        readable = []
+        for submission in batch:
+            problem = _unreadable(submission.notebook)
+            if problem:
+                results[submission] = _zero_result(layout, submission, problem, problem)
+                continue
+            target = workspace.root / "submitted" / submission.student_id / assignment
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(submission.notebook, target / submission.notebook.name)
+            readable.append(submission)
 
-    results = []
-    for submission in submissions:
+        if not readable:
+            continue
         started = time.monotonic()
-        result = _grade_one(layout, workspace, submission, feedback_root)
-        log.info(
-            "graded %s/%s: %g / %g in %.1f s",
-            submission.student_id,
-            submission.assignment,
-            result.score,
-            result.max_score,
-            time.monotonic() - started,
-        )
-        results.append(result)
-    return results
+        # nbgrader grades every student it finds and exits non-zero when any of
+        # them failed; those students have no entry in the gradebook afterwards.
+        for step in ("autograde", "generate_feedback"):
+            try:
+                workspace.nbgrader(step, assignment, "--force")
+            except CourseError as error:
+                log.warning("nbgrader %s %s reported a failure: %s", step, assignment, str(error).splitlines()[0])
+
+        for submission in readable:
+            results[submission] = _read_result(layout, workspace, submission, feedback_root)
+            result = results[submission]
+            log.info("graded %s/%s: %g / %g", submission.student_id, assignment, result.score, result.max_score)
+        log.info("graded %d notebook(s) of %s in %.1f s", len(readable), assignment, time.monotonic() - started)
+
+    return [results[s] for s in submissions]
 
 
-def _grade_one(layout: CourseLayout, workspace: Workspace, submission: Submission, feedback_root: Path) -> AssignmentResult:
-    source = layout.solutions / submission.assignment / submission.notebook.name
-    graded_cells = _graded_cells(source)
-    blank = AssignmentResult(
+def _zero_result(layout: CourseLayout, submission: Submission, problem: str, feedback: str) -> AssignmentResult:
+    graded_cells = _graded_cells(layout.solutions / submission.assignment / submission.notebook.name)
+    return AssignmentResult(
         submission.student_id,
         submission.assignment,
         score=0.0,
         max_score=sum(points for _, points, _ in graded_cells),
-        exercises=[ExerciseResult(exercise_name(g), 0.0, p, "") for g, p, _ in graded_cells],
+        exercises=[ExerciseResult(exercise_name(g), 0.0, p, feedback) for g, p, _ in graded_cells],
+        problems=[problem],
     )
 
-    problem = _unreadable(submission.notebook)
-    if problem:
-        for exercise in blank.exercises:
-            exercise.feedback = problem
-        blank.problems.append(problem)
-        return blank
 
-    target = workspace.root / "submitted" / submission.student_id / submission.assignment
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(submission.notebook, target / submission.notebook.name)
-
-    try:
-        workspace.nbgrader("autograde", submission.assignment, "--student", submission.student_id, "--force")
-        workspace.nbgrader("generate_feedback", submission.assignment, "--student", submission.student_id, "--force")
-    except CourseError as error:
-        log.error("could not grade %s/%s: %s", submission.student_id, submission.assignment, error)
-        blank.problems.append(f"nbgrader could not grade this notebook: {str(error).splitlines()[0]}")
-        for exercise in blank.exercises:
-            exercise.feedback = "not graded: nbgrader failed on this notebook"
-        return blank
+def _read_result(
+    layout: CourseLayout, workspace: Workspace, submission: Submission, feedback_root: Path
+) -> AssignmentResult:
+    graded_cells = _graded_cells(layout.solutions / submission.assignment / submission.notebook.name)
+    autograded = (
+        workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
+    )
+    if not autograded.is_file():
+        log.error(
+            "nbgrader could not grade %s/%s; see %s",
+            submission.student_id,
+            submission.assignment,
+            workspace.root / "nbgrader.log",
+        )
+        return _zero_result(
+            layout,
+            submission,
+            f"nbgrader could not grade this notebook (details in {workspace.root / 'nbgrader.log'})",
+            "not graded: nbgrader failed on this notebook",
+        )
 
     result = _read_gradebook(workspace, submission, graded_cells)
     _copy_feedback(workspace, submission, feedback_root)
