@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from backprop_lib.cli import format_check_report, format_score_table, main
 from backprop_lib.grade import AssignmentResult, ExerciseResult
 
-from .conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, cwd=REPO) -> subprocess.CompletedProcess:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -12,7 +13,7 @@ from backprop_lib.generate import stale_files
 
 from backprop_lib.course import CourseLayout
 
-from .conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 ASSIGNMENTS = CourseLayout(REPO).assignments()
 
