@@ -15,6 +15,7 @@ import csv
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -22,12 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import CourseError, CourseLayout
+from .screening import screen_notebook
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 PASSED_FEEDBACK = "passed"
 MANUAL_FEEDBACK = "needs manual grading"
+FLAGGED = "flagged for review"
+
+PASS_LINE = re.compile(r"^\S+: passed \d+ hidden random cases? \(seed \d+\)\.$", re.MULTILINE)
+"""The line each hidden check prints when it passes (see ``grading.core.passed``)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,16 @@ def _grade_group(
             if problem:
                 results[submission] = _zero_result(layout, submission, problem, problem)
                 continue
+            findings = screen_notebook(layout.solutions / assignment / submission.notebook.name, submission.notebook)
+            if findings:
+                log.warning("flagged %s/%s: %s", submission.student_id, assignment, "; ".join(map(str, findings)))
+                results[submission] = _zero_result(
+                    layout,
+                    submission,
+                    f"{FLAGGED}: " + "; ".join(str(f) for f in findings),
+                    f"{FLAGGED}: {findings[0]}",
+                )
+                continue
             target = workspace.root / "submitted" / submission.student_id / assignment
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(submission.notebook, target / submission.notebook.name)
@@ -247,6 +263,19 @@ def _graded_cells(source: Path) -> list[tuple[str, float, bool]]:
     return cells
 
 
+def _hidden_check_counts(source: Path) -> dict[str, int]:
+    """Map each test cell's grade_id to the number of hidden checks it calls."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    counts = {}
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        text = "".join(cell.get("source", ""))
+        if meta.get("grade") and "### BEGIN HIDDEN TESTS" in text:
+            hidden = text.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+            counts[meta["grade_id"]] = len(re.findall(r"\.check_\w+\(", hidden))
+    return counts
+
+
 def _unreadable(notebook: Path) -> str | None:
     if not notebook.is_file():
         return f"notebook {notebook.name} is missing"
@@ -254,8 +283,10 @@ def _unreadable(notebook: Path) -> str | None:
         content = json.loads(notebook.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return f"{notebook.name} is not a valid notebook file (not JSON)"
-    if not isinstance(content, dict) or "cells" not in content:
-        return f"{notebook.name} is not a Jupyter notebook (no cells)"
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        return f"{notebook.name} is not a Jupyter notebook (no list of cells)"
+    if not all(isinstance(cell, dict) and "cell_type" in cell for cell in content["cells"]):
+        return f"{notebook.name} is not a valid Jupyter notebook (a cell has no cell_type)"
     return None
 
 
@@ -266,8 +297,11 @@ def _read_gradebook(workspace: Workspace, submission: Submission, graded_cells) 
         workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
     )
     outputs = _test_cell_feedback(autograded)
+    pass_lines = _pass_line_counts(autograded)
+    expected_checks = _hidden_check_counts(workspace.root / "source" / submission.assignment / submission.notebook.name)
     notebook_id = submission.notebook.stem
     exercises = []
+    problems = []
 
     with Gradebook(workspace.db_url) as gradebook:
         for grade_id, max_points, is_manual in graded_cells:
@@ -286,8 +320,16 @@ def _read_gradebook(workspace: Workspace, submission: Submission, graded_cells) 
             points = float(grade.score or 0.0)
             if is_manual and grade.auto_score == 0 and grade.manual_score is None:
                 feedback = "not answered"
+            elif points > 0 and pass_lines.get(grade_id, 0) < expected_checks.get(grade_id, 0):
+                # nbgrader saw no error, yet the hidden check never reported a pass:
+                # something stopped it from running (an input transformer, a hidden traceback).
+                points = 0.0
+                feedback = f"{FLAGGED}: the hidden check did not run or did not report its result"
+                problems.append(f"{FLAGGED}: {exercise_name(grade_id)}: {feedback.split(': ', 1)[1]}")
             else:
                 feedback = PASSED_FEEDBACK if points >= max_points else outputs.get(grade_id, "failed")
+                if feedback.startswith("flagged:"):
+                    problems.append(f"{FLAGGED}: {exercise_name(grade_id)}: {feedback}")
             exercises.append(ExerciseResult(exercise_name(grade_id), points, max_points, feedback))
 
     score = sum(e.points or 0.0 for e in exercises)
@@ -297,7 +339,24 @@ def _read_gradebook(workspace: Workspace, submission: Submission, graded_cells) 
         score=score,
         max_score=sum(e.max_points for e in exercises),
         exercises=exercises,
+        problems=problems,
     )
+
+
+def _pass_line_counts(autograded: Path) -> dict[str, int]:
+    """Map each graded code cell's id to the number of hidden-check pass lines in its output."""
+    notebook = json.loads(autograded.read_text(encoding="utf-8"))
+    counts = {}
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and cell.get("cell_type") == "code":
+            text = "".join(
+                "".join(output.get("text", ""))
+                for output in cell.get("outputs", [])
+                if output.get("output_type") == "stream" and output.get("name") == "stdout"
+            )
+            counts[meta["grade_id"]] = len(PASS_LINE.findall(text))
+    return counts
 
 
 def _test_cell_feedback(autograded: Path) -> dict[str, str]:
@@ -323,7 +382,7 @@ def _test_cell_feedback(autograded: Path) -> dict[str, str]:
 
 
 def _error_line(ename: str, evalue: str) -> str:
-    if ename == "CheckFailed":
+    if ename in ("CheckFailed", "TamperDetected"):
         return evalue
     if ename == "NotImplementedError":
         return "not answered yet (the function still raises NotImplementedError)"

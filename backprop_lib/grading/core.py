@@ -22,8 +22,9 @@ from __future__ import annotations
 import copy
 import inspect
 import secrets
+import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,10 @@ class CheckFailed(AssertionError):
     """A learner's answer did not pass a check; the message says what is wrong."""
 
 
+class TamperDetected(CheckFailed):
+    """Learner code replaced or called something it must not; the exercise earns nothing and is flagged."""
+
+
 def new_rng(seed: int | None = None) -> tuple[np.random.Generator, int]:
     """Return a random generator and its seed; a fresh seed is drawn when ``seed`` is None."""
     if seed is None:
@@ -46,30 +51,97 @@ def new_rng(seed: int | None = None) -> tuple[np.random.Generator, int]:
     return np.random.default_rng(seed), seed
 
 
-def call_learner(function: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
+def call_learner(
+    function: Callable[..., Any],
+    *args: Any,
+    name: str | None = None,
+    forbidden: Sequence[Any] = (),
+    repeat: bool = False,
+) -> Any:
     """Call the learner's ``function`` on copies of ``args`` and return its result.
 
     Floating-point warnings are silenced during the call, so an answer that is
     correct but prints an overflow warning (a naive sigmoid at z = −1000) is
     judged on its values alone.
 
+    Parameters
+    ----------
+    function : callable
+        The learner's answer.
+    *args
+        Its arguments; the function receives deep copies.
+    name : str, optional
+        The name used in messages; ``function.__name__`` by default.
+    forbidden : sequence of functions or classes
+        Reference code that computes this exercise's answer. Calling any of
+        it, or any function of :mod:`backprop_lib.grading`, during the call
+        raises :class:`TamperDetected`.
+    repeat : bool
+        Call the function a second time on fresh copies and fail unless both
+        results are equal: a function that keeps state between calls (for
+        example gradients that accumulate) is wrong.
+
     Raises
     ------
     CheckFailed
         When the function is not callable, is not answered yet, raises, or
         writes into one of its array arguments.
+    TamperDetected
+        When it calls forbidden reference code, or NumPy, builtins or the
+        grading code were replaced.
     """
+    from . import integrity
+
     name = name or getattr(function, "__name__", "your function")
     if not callable(function):
         raise CheckFailed(f"{name} is not a function (got {type(function).__name__}); run its cell first.")
 
+    integrity.verify()
     pristine = [copy.deepcopy(arg) for arg in args]
     working = [copy.deepcopy(arg) for arg in args]
+    result = _run_learner(function, working, name, args, forbidden)
+    integrity.verify()
 
+    if repeat:
+        again = _run_learner(function, [copy.deepcopy(arg) for arg in args], name, args, forbidden)
+        if not _same_result(result, again):
+            raise CheckFailed(
+                f"{name} returned a different result when called again with the same inputs. "
+                f"Likely cause: a value kept between calls, such as gradients that accumulate; "
+                f"start each call from fresh arrays."
+            )
+
+    for position, (before, after) in enumerate(zip(pristine, working)):
+        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+            raise CheckFailed(
+                f"{name} changed its argument {_parameter_name(function, position)} in place. "
+                f"Leave inputs untouched: build new arrays (w = w - ..., not w -= ...)."
+            )
+    return result
+
+
+def _run_learner(
+    function: Callable[..., Any], working: list[Any], name: str, args: tuple, forbidden: Sequence[Any]
+) -> Any:
+    """Call ``function(*working)`` with warnings silenced and reference calls watched."""
+    from .integrity import TamperDetected, forbidden_code_objects
+
+    watched = forbidden_code_objects(forbidden)
+    called: list[str] = []
+
+    def watch(frame, event, arg):  # noqa: ARG001  (the signature sys.setprofile requires)
+        if event == "call" and frame.f_code in watched and not called:
+            called.append(watched[frame.f_code])
+
+    previous = sys.getprofile()
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            result = function(*working)
+            sys.setprofile(watch)
+            try:
+                result = function(*working)
+            finally:
+                sys.setprofile(previous)
     except NotImplementedError:
         raise CheckFailed(
             f"{name} is not answered yet: it still raises NotImplementedError. "
@@ -83,13 +155,21 @@ def call_learner(function: Callable[..., Any], *args: Any, name: str | None = No
             f"{name}({shapes}) raised {type(error).__name__}: {error}"
         ) from None
 
-    for position, (before, after) in enumerate(zip(pristine, working)):
-        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
-            raise CheckFailed(
-                f"{name} changed its argument {_parameter_name(function, position)} in place. "
-                f"Leave inputs untouched: build new arrays (w = w - ..., not w -= ...)."
-            )
+    if called:
+        raise TamperDetected(
+            f"flagged: {name} calls the course's reference code ({called[0]}). "
+            f"Write the computation yourself; the reference earns no credit."
+        )
     return result
+
+
+def _same_result(first: Any, second: Any) -> bool:
+    if isinstance(first, tuple) and isinstance(second, tuple):
+        return len(first) == len(second) and all(_same_result(a, b) for a, b in zip(first, second))
+    try:
+        return bool(np.array_equal(np.asarray(first), np.asarray(second), equal_nan=True))
+    except (TypeError, ValueError):
+        return first == second
 
 
 def expect_array(

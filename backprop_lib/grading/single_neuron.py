@@ -11,7 +11,12 @@ from collections.abc import Callable
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
+from ..gradcheck import gradcheck, numerical_gradient
+from ..mlp import MLP
 from .core import CheckFailed, call_learner, expect_array, new_rng, passed
+
+REFERENCE_CODE = [MLP, gradcheck, numerical_gradient]
+"""Library code that computes a neuron's gradients or updates, which answers must not call."""
 
 
 def _neuron_case(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -66,7 +71,9 @@ def check_neuron_backward(neuron_backward: Callable, seed: int | None = None) ->
         z = w @ x + b
         a = sigmoid(z)
         dw_want, db_want = reference_backward(w, b, x, y)
-        result = call_learner(neuron_backward, w, b, x, y, name="neuron_backward")
+        result = call_learner(
+            neuron_backward, w, b, x, y, name="neuron_backward", forbidden=REFERENCE_CODE, repeat=True
+        )
         dw, db = _pair("neuron_backward", result, "dw", "db")
         context = f"n = {x.shape[0]} inputs, seed {seed}"
 
@@ -104,7 +111,9 @@ def check_gradient_step(gradient_step: Callable, seed: int | None = None) -> Non
         w, b, x, y = _neuron_case(rng)
         dw, db = reference_backward(w, b, x, y)
         learning_rate = float(rng.uniform(0.05, 2.0))
-        result = call_learner(gradient_step, w, b, dw, db, learning_rate, name="gradient_step")
+        result = call_learner(
+            gradient_step, w, b, dw, db, learning_rate, name="gradient_step", forbidden=REFERENCE_CODE
+        )
         w_new, b_new = _pair("gradient_step", result, "w_new", "b_new")
         context = f"learning rate {learning_rate:.3f}, seed {seed}"
         uphill = "added the gradient: gradient descent subtracts η·∇L."
@@ -136,7 +145,9 @@ def check_train_neuron(train_neuron: Callable, seed: int | None = None) -> None:
     learning_rate = float(rng.uniform(0.5, 2.0))
 
     w_want, b_want, losses_want = reference_train(w, b, X, Y, epochs, learning_rate)
-    result = call_learner(train_neuron, w, b, X, Y, epochs, learning_rate, name="train_neuron")
+    result = call_learner(
+        train_neuron, w, b, X, Y, epochs, learning_rate, name="train_neuron", forbidden=REFERENCE_CODE
+    )
     if not isinstance(result, tuple) or len(result) != 3:
         raise CheckFailed(f"train_neuron should return a tuple (w, b, losses), got {type(result).__name__}")
     w_got, b_got, losses_got = result
