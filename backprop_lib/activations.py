@@ -22,7 +22,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     """Compute σ(z) = 1 / (1 + e^(−z)) element-wise, without overflow.
 
     For z < 0 the equal form e^z / (1 + e^z) is used, so ``exp`` only ever
-    sees non-positive numbers and σ(±1000) returns 1 and 0 with no warning.
+    gets non-positive numbers and σ(±1000) returns 1 and 0 with no warning.
 
     Parameters
     ----------

@@ -7,7 +7,7 @@ Notation (examples are columns, layers are numbered l = 1..L):
     δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])
     dW[l] = δ[l] a[l-1]ᵀ               db[l] = Σ over columns of δ[l]
 
-Python lists are 0-based, so ``weights[l - 1]`` holds W[l]; the loops below
+Python lists are 0-based, so ``weights[l - 1]`` is W[l]. The loops below
 use the book's l and do that shift explicitly.
 """
 
