@@ -12,5 +12,8 @@ c.CourseDirectory.release_directory = "course"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# A test cell the student deleted is put back (with its hidden tests) before grading.
+c.OverwriteCells.add_missing_cells = True
+
 # Seconds a single cell may run during autograde or validate before it is stopped.
 c.Execute.timeout = 120

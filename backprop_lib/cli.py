@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .course import CourseError, CourseLayout, find_course
 from .grade import AssignmentResult, grade_class
-from .workspace import require_nbgrader
+from .grade_report import save_histograms, summary_lines
+from .workspace import ExecutionLimits, require_nbgrader
 
 log = logging.getLogger("backprop_course")
 
@@ -74,6 +75,22 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="students graded at once (default: the number of CPU cores)",
     )
+    grade.add_argument("--force", action="store_true", help="grade every notebook again, even those a previous run finished")
+    grade.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="gradebook database, e.g. postgresql://user@host/course (default: sqlite in DIR)",
+    )
+    grade.add_argument(
+        "--timeout", type=_positive_int, default=60, metavar="SECONDS", help="time one cell may run (default: 60)"
+    )
+    grade.add_argument(
+        "--memory-mb",
+        type=_positive_int,
+        default=4096,
+        metavar="MB",
+        help="memory one notebook's kernel may use, in MiB (default: 4096)",
+    )
     grade.set_defaults(handler=_run_grade)
 
     check = commands.add_parser("check", help="grade one notebook with the hidden tests and print the result")
@@ -120,8 +137,15 @@ def _run_generate(layout: CourseLayout, args: argparse.Namespace, extra: list[st
 def _run_grade(layout: CourseLayout, args: argparse.Namespace, extra: list[str]) -> int:
     require_nbgrader()
     out = args.out.resolve()
-    results, problems = grade_class(layout, args.submitted.resolve(), out, jobs=args.jobs)
+    limits = ExecutionLimits(timeout=args.timeout, memory_mb=args.memory_mb)
+    results, problems = grade_class(
+        layout, args.submitted.resolve(), out, jobs=args.jobs, force=args.force, db_url=args.db_url, limits=limits
+    )
+    histograms = save_histograms(out, results)
+
     print(format_score_table(results))
+    print()
+    print("\n".join(summary_lines(results)))
     if problems:
         print(f"\n{len(problems)} problem(s):")
         for problem in problems:
@@ -129,6 +153,7 @@ def _run_grade(layout: CourseLayout, args: argparse.Namespace, extra: list[str])
     print(f"\ngrades:      {out / 'grades.csv'}")
     print(f"by exercise: {out / 'grades_by_exercise.csv'}")
     print(f"feedback:    {out / 'feedback'}")
+    print(f"histograms:  {histograms[0].parent if histograms else '-'}")
     return EXIT_OK
 
 

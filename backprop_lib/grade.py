@@ -1,78 +1,64 @@
-"""Grade a class of submissions with nbgrader and write the grade files.
+"""Grade a class of submissions with nbgrader: in parallel, resumable, and safe against bad notebooks.
 
 Input layout (nbgrader's own): ``SUBMITTED/<student_id>/<assignment>/<notebook>.ipynb``.
-Output: ``OUT/grades.csv``, ``OUT/grades_by_exercise.csv`` and
-``OUT/feedback/<student_id>/<assignment>/<notebook>.html``. nbgrader runs in
-private workspaces under ``OUT/.work``; with ``jobs > 1`` the students are
-split into that many groups, each graded by its own nbgrader workspace and
-gradebook, so parallel runs share no database and no files.
+Output in ``OUT``: ``grades.csv``, ``grades_by_exercise.csv``,
+``feedback/<student_id>/<assignment>/<notebook>.html``, and the gradebook
+(``gradebook.db``, or the database named by ``db_url``).
+
+A run has three stages, all under ``OUT/.work``:
+
+1. **Screen.** Files that are not notebooks, and notebooks that static
+   screening flags, earn 0 with a problem line and are never executed.
+2. **Execute.** The remaining notebooks are split by student into ``jobs``
+   shards. Each shard is a private nbgrader workspace with its own SQLite
+   gradebook, so shards running at once share no database and no files. A
+   shard runs ``nbgrader autograde`` on a few students at a time and moves
+   each executed notebook into ``done/``, keyed by a hash of the submission,
+   its source notebook and the grading code. A later run skips every
+   notebook already in ``done/`` with the same hash, so a run that was
+   killed resumes where it stopped.
+3. **Merge.** One workspace on the real gradebook runs ``nbgrader autograde
+   --no-execute`` over the executed notebooks (this saves their grades
+   without running them again) and ``generate_feedback``, then the grade
+   files are written atomically.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import csv
+import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import CourseError, CourseLayout
+from .grade_report import Progress, write_grade_files
+from .grade_results import (
+    FLAGGED,
+    AssignmentResult,
+    ExerciseResult,
+    Submission,
+    exercise_name,
+    read_result,
+    unreadable_reason,
+    zero_result,
+)
 from .screening import screen_notebook
-from .workspace import Workspace
+from .workspace import ExecutionLimits, Workspace
+
+__all__ = ["AssignmentResult", "ExerciseResult", "Submission", "discover", "exercise_name", "grade_class"]
 
 log = logging.getLogger(__name__)
 
-PASSED_FEEDBACK = "passed"
-MANUAL_FEEDBACK = "needs manual grading"
-FLAGGED = "flagged for review"
+STUDENTS_PER_RUN = 4
+"""Notebooks one ``nbgrader autograde`` call executes; a killed run loses at most this many per shard."""
 
-PASS_LINE = re.compile(r"^\S+: passed \d+ hidden random cases? \(seed \d+\)\.$", re.MULTILINE)
-"""The line each hidden check prints when it passes (see ``grading.core.passed``)."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One notebook handed in by one student for one assignment."""
-
-    student_id: str
-    assignment: str
-    notebook: Path
-
-
-@dataclass
-class ExerciseResult:
-    """Points for one graded cell: an exercise's test cell or a written answer.
-
-    ``points`` is None for a written answer that still needs manual grading.
-    """
-
-    exercise: str
-    points: float | None
-    max_points: float
-    feedback: str
-
-
-@dataclass
-class AssignmentResult:
-    """One student's result for one assignment."""
-
-    student_id: str
-    assignment: str
-    score: float
-    max_score: float
-    exercises: list[ExerciseResult] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def exercise_name(grade_id: str) -> str:
-    """Name an exercise after its graded cell: ``sigmoid_check`` becomes ``sigmoid``."""
-    return grade_id.removesuffix("_check")
+MARKER = ".backprop-key"
+"""File placed beside each submission in a shard, holding the submission's hash."""
 
 
 def discover(layout: CourseLayout, submitted: Path) -> tuple[list[Submission], list[str]]:
@@ -93,19 +79,24 @@ def discover(layout: CourseLayout, submitted: Path) -> tuple[list[Submission], l
     submissions: list[Submission] = []
     problems: list[str] = []
 
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        assignment_dirs = sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for entry in sorted(submitted.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            problems.append(f"{entry.name}: not a student folder (expected <student_id>/<assignment>/), skipped")
+            continue
+        assignment_dirs = sorted(p for p in entry.iterdir() if p.is_dir() and not p.name.startswith("."))
         if not assignment_dirs:
-            problems.append(f"{student_dir.name}: no assignment folders inside, nothing graded")
+            problems.append(f"{entry.name}: no assignment folders inside, nothing graded")
         for assignment_dir in assignment_dirs:
             if assignment_dir.name not in known:
                 problems.append(
-                    f"{student_dir.name}: unknown assignment folder {assignment_dir.name!r} skipped "
+                    f"{entry.name}: unknown assignment folder {assignment_dir.name!r} skipped "
                     f"(known: {', '.join(sorted(known))})"
                 )
                 continue
             for source in layout.source_notebooks(assignment_dir.name):
-                submissions.append(Submission(student_dir.name, assignment_dir.name, assignment_dir / source.name))
+                submissions.append(Submission(entry.name, assignment_dir.name, assignment_dir / source.name))
     return submissions, problems
 
 
@@ -114,15 +105,37 @@ def grade_class(
     submitted: Path,
     out: Path,
     jobs: int = 1,
+    *,
+    force: bool = False,
+    db_url: str | None = None,
+    limits: ExecutionLimits | None = None,
 ) -> tuple[list[AssignmentResult], list[str]]:
     """Grade every submission under ``submitted`` and write the grade files to ``out``.
+
+    Parameters
+    ----------
+    layout : CourseLayout
+        The course whose solutions hold the hidden tests.
+    submitted : Path
+        ``<student_id>/<assignment>/<notebook>.ipynb`` folders.
+    out : Path
+        Folder for grades, feedback, the default gradebook and the work files.
+    jobs : int
+        Shards executed at once.
+    force : bool
+        Execute every notebook again, even those a previous run finished.
+    db_url : str, optional
+        The gradebook's SQLAlchemy URL; ``sqlite:///OUT/gradebook.db`` by default.
+    limits : ExecutionLimits, optional
+        Per-cell timeout, memory and output limits.
 
     Returns
     -------
     results : list of AssignmentResult
         Sorted by student and assignment.
     problems : list of str
-        One line per problem found (unknown folder, missing or unreadable notebook).
+        One line per problem found, each starting with ``student/assignment:``
+        when it concerns one notebook.
     """
     submissions, problems = discover(layout, submitted)
     if not submissions:
@@ -131,30 +144,34 @@ def grade_class(
             f"<student_id>/<assignment>/<notebook>.ipynb with assignments {', '.join(layout.assignments())}."
         )
 
-    students = sorted({s.student_id for s in submissions})
-    jobs = max(1, min(jobs, len(students)))
-    groups = [students[k::jobs] for k in range(jobs)]
-    work_root = out / ".work"
-    if work_root.exists():
-        shutil.rmtree(work_root)
-
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / ".work"
+    limits = limits or ExecutionLimits()
     started = time.monotonic()
-    log.info("grading %d notebooks from %d students with %d job(s)", len(submissions), len(students), jobs)
-    results: list[AssignmentResult] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(
-                _grade_group,
-                layout,
-                Workspace(layout, work_root / f"group-{k}"),
-                [s for s in submissions if s.student_id in set(group)],
-                out / "feedback",
-            )
-            for k, group in enumerate(groups)
-        ]
-        for future in futures:
-            results.extend(future.result())
 
+    screened, runnable = _screen(layout, submissions)
+    keys = {s: _submission_key(layout, s) for s in runnable}
+    store = DoneStore(work / "done")
+    store.harvest(work / "shards", runnable, keys)
+    if force:
+        store.forget(runnable)
+    todo = [s for s in runnable if not store.finished(s, keys[s])]
+
+    log.info(
+        "grading %d notebooks from %d students: %d to execute, %d finished earlier, %d not executable",
+        len(submissions),
+        len({s.student_id for s in submissions}),
+        len(todo),
+        len(runnable) - len(todo),
+        len(screened),
+    )
+    progress = Progress(len(submissions))
+    progress.advance(len(submissions) - len(todo))
+    if todo:
+        _execute(layout, todo, keys, store, work / "shards", jobs, limits, progress)
+    progress.close()
+
+    results = list(screened.values()) + _merge(layout, runnable, store, out, db_url, limits)
     results.sort(key=lambda r: (r.student_id, r.assignment))
     for result in results:
         problems.extend(f"{result.student_id}/{result.assignment}: {p}" for p in result.problems)
@@ -163,271 +180,226 @@ def grade_class(
     return results, problems
 
 
-def _grade_group(
-    layout: CourseLayout, workspace: Workspace, submissions: list[Submission], feedback_root: Path
-) -> list[AssignmentResult]:
-    """Grade one group of students in one workspace: one nbgrader run per assignment and step."""
-    results: dict[Submission, AssignmentResult] = {}
-    assignments = sorted({s.assignment for s in submissions})
+def _screen(
+    layout: CourseLayout, submissions: list[Submission]
+) -> tuple[dict[Submission, AssignmentResult], list[Submission]]:
+    """Split submissions into zero results (unreadable or flagged) and notebooks to execute."""
+    screened: dict[Submission, AssignmentResult] = {}
+    runnable = []
+    for submission in submissions:
+        source = layout.solutions / submission.assignment / submission.notebook.name
+        reason = unreadable_reason(submission.notebook)
+        if reason:
+            log.warning("cannot grade %s/%s: %s", submission.student_id, submission.assignment, reason)
+            screened[submission] = zero_result(source, submission, reason, reason)
+            continue
+        findings = screen_notebook(source, submission.notebook)
+        if findings:
+            details = "; ".join(str(f) for f in findings)
+            log.warning("flagged %s/%s: %s", submission.student_id, submission.assignment, details)
+            screened[submission] = zero_result(source, submission, f"{FLAGGED}: {details}", f"{FLAGGED}: {findings[0]}")
+            continue
+        runnable.append(submission)
+    return screened, runnable
 
-    for assignment in assignments:
+
+def _submission_key(layout: CourseLayout, submission: Submission) -> str:
+    """Hash the submission, its source notebook and the grading code: equal keys give equal grades."""
+    digest = hashlib.sha256()
+    digest.update(submission.notebook.read_bytes())
+    digest.update((layout.solutions / submission.assignment / submission.notebook.name).read_bytes())
+    for path in sorted((Path(__file__).parent / "grading").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class DoneStore:
+    """Executed notebooks by student and assignment, each with the key it was executed for.
+
+    ``root/<student_id>/<assignment>/`` holds the executed notebook and
+    ``record.json`` with the key and status (``executed`` or ``failed``).
+    The record is written last and atomically, so a notebook counts as
+    finished only once both files are complete.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.Lock()
+
+    def folder(self, submission: Submission) -> Path:
+        """The folder of one submission's executed notebook and record."""
+        return self.root / submission.student_id / submission.assignment
+
+    def record(self, submission: Submission) -> dict | None:
+        """The stored record, or None when there is none or it is unreadable."""
+        try:
+            return json.loads((self.folder(submission) / "record.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def finished(self, submission: Submission, key: str) -> bool:
+        """Whether the submission was executed (or failed) for exactly this key."""
+        record = self.record(submission)
+        return record is not None and record.get("key") == key
+
+    def executed_notebook(self, submission: Submission) -> Path:
+        """Path of the executed notebook inside the store."""
+        return self.folder(submission) / submission.notebook.name
+
+    def save(self, submission: Submission, key: str, executed: Path | None, reason: str = "") -> None:
+        """Store an executed notebook, or a failure when ``executed`` is None."""
+        with self.lock:
+            folder = self.folder(submission)
+            folder.mkdir(parents=True, exist_ok=True)
+            if executed is not None:
+                temporary = folder / f".{submission.notebook.name}.tmp"
+                shutil.copyfile(executed, temporary)
+                os.replace(temporary, self.executed_notebook(submission))
+            record = {"key": key, "status": "executed" if executed is not None else "failed", "reason": reason}
+            temporary = folder / ".record.json.tmp"
+            temporary.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(temporary, folder / "record.json")
+
+    def forget(self, submissions: list[Submission]) -> None:
+        """Remove the records of ``submissions`` so they are executed again."""
+        for submission in submissions:
+            (self.folder(submission) / "record.json").unlink(missing_ok=True)
+
+    def harvest(self, shards_root: Path, submissions: list[Submission], keys: dict[Submission, str]) -> None:
+        """Keep notebooks a killed run executed but did not store yet, then delete the old shards."""
+        if not shards_root.exists():
+            return
+        for shard in sorted(shards_root.iterdir()):
+            for submission in submissions:
+                if self.finished(submission, keys[submission]):
+                    continue
+                folder = shard / "autograded" / submission.student_id / submission.assignment
+                executed = folder / submission.notebook.name
+                marker = folder / MARKER
+                if not (executed.is_file() and marker.is_file()):
+                    continue
+                if marker.read_text(encoding="utf-8").strip() != keys[submission]:
+                    continue
+                if unreadable_reason(executed) is None:
+                    log.info("kept %s/%s from an earlier run", submission.student_id, submission.assignment)
+                    self.save(submission, keys[submission], executed)
+        shutil.rmtree(shards_root)
+
+
+def _execute(
+    layout: CourseLayout,
+    todo: list[Submission],
+    keys: dict[Submission, str],
+    store: DoneStore,
+    shards_root: Path,
+    jobs: int,
+    limits: ExecutionLimits,
+    progress: Progress,
+) -> None:
+    students = sorted({s.student_id for s in todo})
+    jobs = max(1, min(jobs, len(students)))
+    groups = [set(students[k::jobs]) for k in range(jobs)]
+    lock = threading.Lock()
+
+    def run_shard(index: int) -> None:
+        workspace = Workspace(layout, shards_root / f"shard-{index}", limits=limits)
+        batch = [s for s in todo if s.student_id in groups[index]]
+        for assignment in sorted({s.assignment for s in batch}):
+            workspace.generate(assignment)
+            pending = [s for s in batch if s.assignment == assignment]
+            for start in range(0, len(pending), STUDENTS_PER_RUN):
+                chunk = pending[start : start + STUDENTS_PER_RUN]
+                _execute_chunk(workspace, assignment, chunk, keys, store)
+                with lock:
+                    progress.advance(len(chunk))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in [pool.submit(run_shard, index) for index in range(jobs)]:
+            future.result()
+    shutil.rmtree(shards_root, ignore_errors=True)
+
+
+def _execute_chunk(
+    workspace: Workspace, assignment: str, chunk: list[Submission], keys: dict[Submission, str], store: DoneStore
+) -> None:
+    """Run nbgrader autograde on a few submissions of one assignment and store what it executed."""
+    submitted_root = workspace.root / "submitted"
+    if submitted_root.exists():
+        shutil.rmtree(submitted_root)
+    for submission in chunk:
+        target = submitted_root / submission.student_id / assignment
+        target.mkdir(parents=True)
+        shutil.copyfile(submission.notebook, target / submission.notebook.name)
+        (target / MARKER).write_text(keys[submission], encoding="utf-8")
+
+    started = time.monotonic()
+    try:
+        workspace.nbgrader("autograde", assignment, "--force")
+    except CourseError as error:
+        # nbgrader goes on after a notebook it cannot execute and exits 1 at the end.
+        log.warning("nbgrader autograde %s reported a failure: %s", assignment, str(error).splitlines()[0])
+
+    for submission in chunk:
+        executed = workspace.root / "autograded" / submission.student_id / assignment / submission.notebook.name
+        if executed.is_file() and unreadable_reason(executed) is None:
+            store.save(submission, keys[submission], executed)
+            log.info("executed %s/%s", submission.student_id, assignment)
+        else:
+            reason = f"nbgrader could not execute this notebook (the kernel died or did not start); see {workspace.root / 'nbgrader.log'}"
+            log.error("could not execute %s/%s: %s", submission.student_id, assignment, reason)
+            store.save(submission, keys[submission], None, reason)
+    log.debug("executed %d notebook(s) of %s in %.1f s", len(chunk), assignment, time.monotonic() - started)
+
+
+def _merge(
+    layout: CourseLayout,
+    runnable: list[Submission],
+    store: DoneStore,
+    out: Path,
+    db_url: str | None,
+    limits: ExecutionLimits,
+) -> list[AssignmentResult]:
+    """Save the grades of every executed notebook into the gradebook and read them back."""
+    if not runnable:
+        return []
+    workspace = Workspace(layout, out / ".work" / "main", db_url=db_url or f"sqlite:///{out.resolve() / 'gradebook.db'}", limits=limits)
+    results = []
+
+    for assignment in sorted({s.assignment for s in runnable}):
+        group = [s for s in runnable if s.assignment == assignment]
         workspace.generate(assignment)
-        batch = [s for s in submissions if s.assignment == assignment]
-        readable = []
-        for submission in batch:
-            problem = _unreadable(submission.notebook)
-            if problem:
-                results[submission] = _zero_result(layout, submission, problem, problem)
-                continue
-            findings = screen_notebook(layout.solutions / assignment / submission.notebook.name, submission.notebook)
-            if findings:
-                log.warning("flagged %s/%s: %s", submission.student_id, assignment, "; ".join(map(str, findings)))
-                results[submission] = _zero_result(
-                    layout,
-                    submission,
-                    f"{FLAGGED}: " + "; ".join(str(f) for f in findings),
-                    f"{FLAGGED}: {findings[0]}",
-                )
-                continue
+        for folder in (workspace.root / "submitted").glob(f"*/{assignment}"):
+            shutil.rmtree(folder)
+        executed = [s for s in group if (store.record(s) or {}).get("status") == "executed"]
+        for submission in executed:
             target = workspace.root / "submitted" / submission.student_id / assignment
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(submission.notebook, target / submission.notebook.name)
-            readable.append(submission)
+            shutil.copyfile(store.executed_notebook(submission), target / submission.notebook.name)
 
-        if not readable:
-            continue
-        started = time.monotonic()
-        # nbgrader grades every student it finds and exits non-zero when any of
-        # them failed; those students have no entry in the gradebook afterwards.
-        for step in ("autograde", "generate_feedback"):
-            try:
-                workspace.nbgrader(step, assignment, "--force")
-            except CourseError as error:
-                log.warning("nbgrader %s %s reported a failure: %s", step, assignment, str(error).splitlines()[0])
+        if executed:
+            for step in (("autograde", assignment, "--no-execute", "--force"), ("generate_feedback", assignment, "--force")):
+                try:
+                    workspace.nbgrader(*step)
+                except CourseError as error:
+                    log.warning("nbgrader %s %s reported a failure: %s", step[0], assignment, str(error).splitlines()[0])
 
-        for submission in readable:
-            results[submission] = _read_result(layout, workspace, submission, feedback_root)
-            result = results[submission]
-            log.info("graded %s/%s: %g / %g", submission.student_id, assignment, result.score, result.max_score)
-        log.info("graded %d notebook(s) of %s in %.1f s", len(readable), assignment, time.monotonic() - started)
-
-    return [results[s] for s in submissions]
+        for submission in group:
+            results.append(_read_one(workspace, store, submission, out / "feedback"))
+    return results
 
 
-def _zero_result(layout: CourseLayout, submission: Submission, problem: str, feedback: str) -> AssignmentResult:
-    graded_cells = _graded_cells(layout.solutions / submission.assignment / submission.notebook.name)
-    return AssignmentResult(
-        submission.student_id,
-        submission.assignment,
-        score=0.0,
-        max_score=sum(points for _, points, _ in graded_cells),
-        exercises=[ExerciseResult(exercise_name(g), 0.0, p, feedback) for g, p, _ in graded_cells],
-        problems=[problem],
-    )
+def _read_one(workspace: Workspace, store: DoneStore, submission: Submission, feedback_root: Path) -> AssignmentResult:
+    source = workspace.root / "source" / submission.assignment / submission.notebook.name
+    record = store.record(submission) or {}
+    autograded = workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
+    if record.get("status") != "executed" or not autograded.is_file():
+        reason = record.get("reason") or f"nbgrader could not grade this notebook; see {workspace.root / 'nbgrader.log'}"
+        return zero_result(source, submission, reason, "not graded: " + reason.split(";")[0])
 
-
-def _read_result(
-    layout: CourseLayout, workspace: Workspace, submission: Submission, feedback_root: Path
-) -> AssignmentResult:
-    graded_cells = _graded_cells(layout.solutions / submission.assignment / submission.notebook.name)
-    autograded = (
-        workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
-    )
-    if not autograded.is_file():
-        log.error(
-            "nbgrader could not grade %s/%s; see %s",
-            submission.student_id,
-            submission.assignment,
-            workspace.root / "nbgrader.log",
-        )
-        return _zero_result(
-            layout,
-            submission,
-            f"nbgrader could not grade this notebook (details in {workspace.root / 'nbgrader.log'})",
-            "not graded: nbgrader failed on this notebook",
-        )
-
-    result = _read_gradebook(workspace, submission, graded_cells)
-    _copy_feedback(workspace, submission, feedback_root)
-    return result
-
-
-def _graded_cells(source: Path) -> list[tuple[str, float, bool]]:
-    """(grade_id, points, is_manual) for each graded cell of a source notebook, in order."""
-    notebook = json.loads(source.read_text(encoding="utf-8"))
-    cells = []
-    for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade"):
-            cells.append((meta["grade_id"], float(meta.get("points", 0)), bool(meta.get("solution"))))
-    return cells
-
-
-def _hidden_check_counts(source: Path) -> dict[str, int]:
-    """Map each test cell's grade_id to the number of hidden checks it calls."""
-    notebook = json.loads(source.read_text(encoding="utf-8"))
-    counts = {}
-    for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        text = "".join(cell.get("source", ""))
-        if meta.get("grade") and "### BEGIN HIDDEN TESTS" in text:
-            hidden = text.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
-            counts[meta["grade_id"]] = len(re.findall(r"\.check_\w+\(", hidden))
-    return counts
-
-
-def _unreadable(notebook: Path) -> str | None:
-    if not notebook.is_file():
-        return f"notebook {notebook.name} is missing"
-    try:
-        content = json.loads(notebook.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return f"{notebook.name} is not a valid notebook file (not JSON)"
-    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
-        return f"{notebook.name} is not a Jupyter notebook (no list of cells)"
-    if not all(isinstance(cell, dict) and "cell_type" in cell for cell in content["cells"]):
-        return f"{notebook.name} is not a valid Jupyter notebook (a cell has no cell_type)"
-    return None
-
-
-def _read_gradebook(workspace: Workspace, submission: Submission, graded_cells) -> AssignmentResult:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    autograded = (
-        workspace.root / "autograded" / submission.student_id / submission.assignment / submission.notebook.name
-    )
-    outputs = _test_cell_feedback(autograded)
-    pass_lines = _pass_line_counts(autograded)
-    expected_checks = _hidden_check_counts(workspace.root / "source" / submission.assignment / submission.notebook.name)
-    notebook_id = submission.notebook.stem
-    exercises = []
-    problems = []
-
-    with Gradebook(workspace.db_url) as gradebook:
-        for grade_id, max_points, is_manual in graded_cells:
-            try:
-                grade = gradebook.find_grade(
-                    grade_id, notebook_id, submission.assignment, submission.student_id
-                )
-            except MissingEntry:
-                exercises.append(ExerciseResult(exercise_name(grade_id), 0.0, max_points, "cell missing"))
-                continue
-
-            if grade.needs_manual_grade or (is_manual and grade.score is None):
-                exercises.append(ExerciseResult(exercise_name(grade_id), None, max_points, MANUAL_FEEDBACK))
-                continue
-
-            points = float(grade.score or 0.0)
-            if is_manual and grade.auto_score == 0 and grade.manual_score is None:
-                feedback = "not answered"
-            elif points > 0 and pass_lines.get(grade_id, 0) < expected_checks.get(grade_id, 0):
-                # nbgrader saw no error, yet the hidden check never reported a pass:
-                # something stopped it from running (an input transformer, a hidden traceback).
-                points = 0.0
-                feedback = f"{FLAGGED}: the hidden check did not run or did not report its result"
-                problems.append(f"{FLAGGED}: {exercise_name(grade_id)}: {feedback.split(': ', 1)[1]}")
-            else:
-                feedback = PASSED_FEEDBACK if points >= max_points else outputs.get(grade_id, "failed")
-                if feedback.startswith("flagged:"):
-                    problems.append(f"{FLAGGED}: {exercise_name(grade_id)}: {feedback}")
-            exercises.append(ExerciseResult(exercise_name(grade_id), points, max_points, feedback))
-
-    score = sum(e.points or 0.0 for e in exercises)
-    return AssignmentResult(
-        submission.student_id,
-        submission.assignment,
-        score=score,
-        max_score=sum(e.max_points for e in exercises),
-        exercises=exercises,
-        problems=problems,
-    )
-
-
-def _pass_line_counts(autograded: Path) -> dict[str, int]:
-    """Map each graded code cell's id to the number of hidden-check pass lines in its output."""
-    notebook = json.loads(autograded.read_text(encoding="utf-8"))
-    counts = {}
-    for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and cell.get("cell_type") == "code":
-            text = "".join(
-                "".join(output.get("text", ""))
-                for output in cell.get("outputs", [])
-                if output.get("output_type") == "stream" and output.get("name") == "stdout"
-            )
-            counts[meta["grade_id"]] = len(PASS_LINE.findall(text))
-    return counts
-
-
-def _test_cell_feedback(autograded: Path) -> dict[str, str]:
-    """Map each graded cell's id to the last line of the error it showed, if any."""
-    if not autograded.is_file():
-        return {}
-    notebook = json.loads(autograded.read_text(encoding="utf-8"))
-    feedback = {}
-    for cell in notebook["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade") or cell.get("cell_type") != "code":
-            continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                feedback[meta["grade_id"]] = _error_line(output.get("ename", ""), output.get("evalue", ""))
-                break
-            if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                feedback[meta["grade_id"]] = "wrote to stderr (a warning or error message): " + "".join(
-                    output.get("text", "")
-                ).strip().splitlines()[0][:200]
-                break
-    return feedback
-
-
-def _error_line(ename: str, evalue: str) -> str:
-    if ename in ("CheckFailed", "TamperDetected"):
-        return evalue
-    if ename == "NotImplementedError":
-        return "not answered yet (the function still raises NotImplementedError)"
-    return f"{ename}: {evalue}" if evalue else ename
-
-
-def _copy_feedback(workspace: Workspace, submission: Submission, feedback_root: Path) -> None:
-    source = workspace.root / "feedback" / submission.student_id / submission.assignment
+    result = read_result(workspace.db_url, source, autograded, submission)
+    feedback = workspace.root / "feedback" / submission.student_id / submission.assignment
     target = feedback_root / submission.student_id / submission.assignment
     target.mkdir(parents=True, exist_ok=True)
-    for html in source.glob("*.html"):
-        shutil.copy2(html, target / html.name)
-
-
-def write_grade_files(out: Path, results: list[AssignmentResult]) -> None:
-    """Write grades.csv and grades_by_exercise.csv, each replaced atomically."""
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv_atomically(
-        out / "grades.csv",
-        ["student_id", "assignment", "score", "max_score"],
-        [[r.student_id, r.assignment, _number(r.score), _number(r.max_score)] for r in results],
-    )
-    _write_csv_atomically(
-        out / "grades_by_exercise.csv",
-        ["student_id", "assignment", "exercise", "points", "max_points", "feedback"],
-        [
-            [r.student_id, r.assignment, e.exercise, "" if e.points is None else _number(e.points), _number(e.max_points), e.feedback]
-            for r in results
-            for e in r.exercises
-        ],
-    )
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _write_csv_atomically(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    for html in feedback.glob("*.html"):
+        shutil.copyfile(html, target / html.name)
+    return result

@@ -8,11 +8,13 @@ grading never writes into the repository.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .course import CourseError, CourseLayout
@@ -29,7 +31,28 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = {db_url!r}
+c.Execute.timeout = {timeout!r}
 """
+
+
+@dataclass(frozen=True)
+class ExecutionLimits:
+    """Limits on one learner notebook's execution during grading.
+
+    Attributes
+    ----------
+    timeout : int
+        Seconds one cell may run before nbgrader interrupts it; the cell then
+        shows ``CellTimeoutError`` and the notebook goes on.
+    memory_mb : int
+        Address-space limit of the kernel in MiB; 0 for none.
+    max_output_chars : int
+        Characters one cell may print per stream; 0 for no limit.
+    """
+
+    timeout: int = 60
+    memory_mb: int = 4096
+    max_output_chars: int = 200_000
 
 
 class Workspace:
@@ -45,14 +68,34 @@ class Workspace:
         Gradebook URL; a SQLite file inside ``root`` when None.
     """
 
-    def __init__(self, layout: CourseLayout, root: Path, db_url: str | None = None) -> None:
+    def __init__(
+        self,
+        layout: CourseLayout,
+        root: Path,
+        db_url: str | None = None,
+        limits: ExecutionLimits | None = None,
+    ) -> None:
         self.layout = layout
         self.root = root.resolve()
         self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
+        self.limits = limits or ExecutionLimits()
         self.root.mkdir(parents=True, exist_ok=True)
         config = layout.nbgrader_config.read_text(encoding="utf-8")
-        config += WORKSPACE_OVERRIDES.format(root=str(self.root), db_url=self.db_url)
+        config += WORKSPACE_OVERRIDES.format(root=str(self.root), db_url=self.db_url, timeout=self.limits.timeout)
         (self.root / "nbgrader_config.py").write_text(config, encoding="utf-8")
+        self._write_kernel_spec()
+
+    def _write_kernel_spec(self) -> None:
+        """Shadow the ``python3`` kernel with :mod:`backprop_lib._kernel`, which applies the limits."""
+        spec_dir = self.root / "jupyter" / "kernels" / "python3"
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        spec = {
+            "argv": [sys.executable, "-m", "backprop_lib._kernel", "-f", "{connection_file}"],
+            "display_name": "Python 3 (grading limits)",
+            "language": "python",
+            "metadata": {"debugger": False},
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
     def add_source(self, assignment: str) -> None:
         """Copy ``solutions/<assignment>`` into the workspace's source folder."""
@@ -79,6 +122,9 @@ class Workspace:
         env = dict(os.environ)
         scripts = str(Path(sys.executable).parent)
         env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
+        env["JUPYTER_PATH"] = str(self.root / "jupyter") + os.pathsep + env.get("JUPYTER_PATH", "")
+        env["BACKPROP_KERNEL_MEMORY_MB"] = str(self.limits.memory_mb)
+        env["BACKPROP_KERNEL_MAX_OUTPUT"] = str(self.limits.max_output_chars)
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         command = [sys.executable, "-m", "backprop_lib._nbgrader_main", *args]
         log.debug("running %s in %s", " ".join(command), self.root)

@@ -316,9 +316,13 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> bool:
 
 
 def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
-    """Return c when got = c · want for one constant c ≠ 1, else None."""
+    """Return c when got = c · want for one constant c ≠ 1, else None.
+
+    At least two nonzero entries are needed: any wrong single number is some
+    multiple of the right one, which says nothing about the mistake.
+    """
     mask = np.abs(want) > 1e-12
-    if not np.any(mask) or np.any(np.abs(got[~mask]) > 1e-12):
+    if np.count_nonzero(mask) < 2 or np.any(np.abs(got[~mask]) > 1e-12):
         return None
     ratios = got[mask] / want[mask]
     c = float(np.median(ratios))
