@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -204,12 +205,24 @@ def _screen(
 
 
 def _submission_key(layout: CourseLayout, submission: Submission) -> str:
-    """Hash the submission, its source notebook and the grading code: equal keys give equal grades."""
+    """Hash the submission, its source notebook and the grading code it runs: equal keys give equal grades.
+
+    The grading code is the shared core and the check modules that the
+    source notebook imports, so editing another notebook's checks does not
+    force this one to be executed again.
+    """
+    source = (layout.solutions / submission.assignment / submission.notebook.name).read_bytes()
+    grading = Path(__file__).parent / "grading"
+    modules = {"__init__", "core", "integrity"}
+    modules |= {name.decode() for name in re.findall(rb"from backprop_lib\.grading import (\w+)", source)}
+
     digest = hashlib.sha256()
     digest.update(submission.notebook.read_bytes())
-    digest.update((layout.solutions / submission.assignment / submission.notebook.name).read_bytes())
-    for path in sorted((Path(__file__).parent / "grading").glob("*.py")):
-        digest.update(path.read_bytes())
+    digest.update(source)
+    for name in sorted(modules):
+        path = grading / f"{name}.py"
+        if path.is_file():
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -186,7 +186,10 @@ def timed_out_cells(autograded: Path) -> list[str]:
     for index, cell in enumerate(notebook["cells"]):
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            names.append(f"exercise {exercise_name(grade_id).removesuffix('_answer')}" if grade_id else f"cell {index}")
+            if grade_id and grade_id.endswith(("_answer", "_check")):
+                names.append(f"exercise {exercise_name(grade_id).removesuffix('_answer')}")
+            else:
+                names.append(f"cell {grade_id or index}")
     return names
 
 

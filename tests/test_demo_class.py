@@ -8,6 +8,7 @@ student, the assignment and the exercise.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,15 @@ def case_id(key: tuple[str, ...]) -> str:
 
 
 @pytest.fixture(scope="module")
-def graded(layout, tmp_path_factory):
+def graded(demo_run):
     """The demo class's grade results keyed by (student_id, assignment, exercise), and the problems listed."""
+    exercises, problems, _ = demo_run
+    return exercises, problems
+
+
+@pytest.fixture(scope="module")
+def demo_run(layout, tmp_path_factory):
+    """Grade results by (student_id, assignment, exercise), the problems, and the output folder."""
     out = tmp_path_factory.mktemp("demo-grades")
     results, problems = grade_class(layout, SUBMITTED, out, jobs=2)
     exercises = {
@@ -60,7 +68,7 @@ def graded(layout, tmp_path_factory):
         for result in results
         for exercise in result.exercises
     }
-    return exercises, problems
+    return exercises, problems, out
 
 
 def test_demo_class_has_no_problems(graded):
@@ -94,3 +102,46 @@ def test_demo_feedback_names_mistake(graded, key):
     student_id, assignment, exercise_name, mistake = key
     feedback = exercises[(student_id, assignment, exercise_name)].feedback
     assert mistake in feedback
+
+
+def _gradebook_scores(db_url: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(db_url) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        scores[(submission.student.id, assignment.name, grade.name)] = grade.score
+    return scores
+
+
+def _empty_postgres(db_url: str) -> None:
+    import sqlalchemy
+    from nbgrader.api import Base
+
+    engine = sqlalchemy.create_engine(db_url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("BACKPROP_TEST_POSTGRES_URL"),
+    reason="set BACKPROP_TEST_POSTGRES_URL (scripts/start-postgres.sh prints one) to test a PostgreSQL gradebook",
+)
+def test_postgres_gradebook_equals_sqlite(layout, demo_run):
+    """Grade the demo class into PostgreSQL: the executed notebooks are reused, only the merge runs again."""
+    _, _, out = demo_run
+    db_url = os.environ["BACKPROP_TEST_POSTGRES_URL"]
+    _empty_postgres(db_url)
+    sqlite_rows = {name: (out / name).read_text(encoding="utf-8") for name in ("grades.csv", "grades_by_exercise.csv")}
+    sqlite_scores = _gradebook_scores(f"sqlite:///{out / 'gradebook.db'}")
+
+    grade_class(layout, SUBMITTED, out, jobs=2, db_url=db_url)
+
+    assert _gradebook_scores(db_url) == sqlite_scores
+    for name, text in sqlite_rows.items():
+        assert (out / name).read_text(encoding="utf-8") == text, name
