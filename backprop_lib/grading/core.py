@@ -103,8 +103,9 @@ def call_learner(
     integrity.verify()
 
     if repeat:
+        first = copy.deepcopy(result)
         again = _run_learner(function, [copy.deepcopy(arg) for arg in args], name, args, forbidden)
-        if not _same_result(result, again):
+        if not _same_result(first, again):
             raise CheckFailed(
                 f"{name} returned a different result when called again with the same inputs. "
                 f"Likely cause: a value kept between calls, such as gradients that accumulate; "
@@ -112,9 +113,11 @@ def call_learner(
             )
 
     for position, (before, after) in enumerate(zip(pristine, working)):
-        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+        changed = _first_change(before, after)
+        if changed is not None:
+            argument = _parameter_name(function, position) + changed
             raise CheckFailed(
-                f"{name} changed its argument {_parameter_name(function, position)} in place. "
+                f"{name} changed its argument {argument!r} in place. "
                 f"Leave inputs untouched: build new arrays (w = w - ..., not w -= ...)."
             )
     return result
@@ -163,8 +166,33 @@ def _run_learner(
     return result
 
 
+def _first_change(before: Any, after: Any, path: str = "") -> str | None:
+    """Return the index path (``""``, ``"[0]"``, ...) of the first array in ``before`` that changed, or None.
+
+    Arrays inside lists, tuples and dicts are compared too.
+    """
+    if isinstance(before, np.ndarray):
+        unchanged = isinstance(after, np.ndarray) and np.array_equal(before, after, equal_nan=True)
+        return None if unchanged else path
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)) or len(before) != len(after):
+            return path
+        for index, (b, a) in enumerate(zip(before, after)):
+            changed = _first_change(b, a, f"{path}[{index}]")
+            if changed is not None:
+                return changed
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or before.keys() != after.keys():
+            return path
+        for key in before:
+            changed = _first_change(before[key], after[key], f"{path}[{key!r}]")
+            if changed is not None:
+                return changed
+    return None
+
+
 def _same_result(first: Any, second: Any) -> bool:
-    if isinstance(first, tuple) and isinstance(second, tuple):
+    if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
         return len(first) == len(second) and all(_same_result(a, b) for a, b in zip(first, second))
     try:
         return bool(np.array_equal(np.asarray(first), np.asarray(second), equal_nan=True))
@@ -348,7 +376,7 @@ def _parameter_name(function: Callable[..., Any], position: int) -> str:
         names = list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
         names = []
-    return repr(names[position]) if position < len(names) else f"number {position + 1}"
+    return names[position] if position < len(names) else f"number {position + 1}"
 
 
 def _describe_argument(arg: Any) -> str:
