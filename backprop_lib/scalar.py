@@ -19,8 +19,9 @@ twice, or on a new graph that shares leaves with an old one, gives the same
 gradients instead of adding them up. PyTorch differs here: it adds into
 ``.grad`` across backward calls and expects ``zero_grad()`` in between.
 
-The grading checks of notebook 03 build their graphs with this module, and
-the notebook builds the same class step by step.
+The grading checks of notebook 03 build their graphs with this module. The
+notebook defines the same class in a read-only cell, where ``parent_grads``
+calls the learner's local rules instead of these.
 
 Examples
 --------
@@ -210,7 +211,10 @@ class Value:
             return (sigmoid_backward(inputs[0], self.grad),)
         if self.op == "":
             return ()
-        raise ValueError(f"node {self!r} has the unknown operation {self.op!r}; no backward rule for it")
+        raise ValueError(
+            f"node {self!r} has the unknown operation {self.op!r}, which has no backward rule; "
+            f"build nodes with +, *, **, exp(), tanh() or sigmoid()"
+        )
 
     def backward(self) -> None:
         """Set ``grad`` of every node in this node's graph to ∂self/∂node."""

@@ -133,14 +133,19 @@ class _ScreenContext:
                         aliases[alias.asname or alias.name.split(".")[0]] = module
                 if isinstance(node, ast.Name):
                     (assigned_by_tests if isinstance(node.ctx, ast.Store) else used_by_tests).add(node.id)
-        protected = (used_by_tests - assigned_by_tests - answer_names) & (set(aliases) | _grading_names(cells))
+        protected = (used_by_tests - assigned_by_tests - answer_names) & ({"np", "numpy"} | _grading_names(cells))
         return cls(module_aliases=aliases, protected_names=protected)
 
 
 def _grading_names(cells: list[dict]) -> set[str]:
+    """Names the notebook imports from the grading package, such as ``show_example`` or ``chain_rule``.
+
+    Library names such as ``sigmoid`` are not included: a learner may define
+    their own ``sigmoid`` over an imported one.
+    """
     names = set()
     for cell in cells:
-        for match in re.finditer(r"from backprop_lib(?:\.\w+)* import ([\w, ]+)", _source_text(cell)):
+        for match in re.finditer(r"from backprop_lib\.grading import ([\w, ]+)", _source_text(cell)):
             names |= {name.strip() for name in match.group(1).split(",")}
     return names
 

@@ -25,7 +25,7 @@ _OUT_GRAD_MISSING = "out_grad is missing: the rule returns out_grad · (local de
 
 
 def _number(name: str, result: object) -> object:
-    """Reject a tuple or list where one number is expected, with a message that says so."""
+    """Raise CheckFailed when ``result`` is a tuple or list where one number is expected."""
     if isinstance(result, (tuple, list)):
         raise CheckFailed(f"{name} should return one number, got a {type(result).__name__} of {len(result)}")
     return result
@@ -38,7 +38,7 @@ def _pair(name: str, result: object, first: str, second: str) -> tuple:
 
 
 def _out_grad(rng: np.random.Generator) -> float:
-    """A random out_grad away from 0 and ±1, so a missing factor out_grad shows."""
+    """Draw a random out_grad away from 0 and ±1, so that a missing factor out_grad shows."""
     return float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 2.5))
 
 
@@ -62,7 +62,7 @@ def check_mul_backward(mul_backward: Callable, seed: int | None = None) -> None:
 
 
 def _pow_case(rng: np.random.Generator) -> tuple[float, float]:
-    """An (a, k) pair; a > 0 for a fractional k, and |a| ≥ 0.4 so that negative powers stay moderate."""
+    """Draw a base a and exponent k, with a > 0 for a fractional k and |a| ≥ 0.4 so that negative powers stay moderate."""
     k = float(rng.choice([2.0, 3.0, -1.0, -2.0, 0.5, 1.5]))
     a = float(rng.uniform(0.4, 2.0))
     if k == round(k):
@@ -94,7 +94,7 @@ def check_pow_backward(pow_backward: Callable, seed: int | None = None) -> None:
 
 
 def _unary_inputs(rng: np.random.Generator, n_cases: int) -> list[float]:
-    """Inputs between −3 and 3, with a saturated one at ±30 in the last case."""
+    """Draw inputs between −3 and 3, and a saturated one at ±30 for the last case."""
     xs = [float(v) for v in rng.uniform(-3.0, 3.0, size=n_cases - 1)]
     return xs + [float(rng.choice([-30.0, 30.0]))]
 
@@ -150,8 +150,8 @@ def check_sigmoid_backward(sigmoid_backward: Callable, seed: int | None = None) 
 
 
 # Random graphs built from the reference Value. Every node gets a label that
-# is unique across the graphs of one check, so an answer can be validated by
-# labels even when it ran on a deep copy of the graph.
+# is unique across the graphs of one check, so a learner's result can be
+# validated by labels even when the function ran on a deep copy of the graph.
 
 def _label_nodes(root: Value, prefix: str) -> Value:
     """Label the unlabelled nodes of root's graph (constants, intermediate nodes) and prefix every label."""
@@ -229,7 +229,7 @@ def _reuse_graph(rng: np.random.Generator, prefix: str = "") -> Value:
 
 
 def _chain_graph(rng: np.random.Generator, length: int, prefix: str = "") -> Value:
-    """A chain of ``length`` alternating tanh and ×1.5 steps, deeper than the random graphs."""
+    """Build a chain of ``length`` alternating tanh and ×1.5 steps, deeper than the random graphs."""
     node = Value(float(rng.uniform(-1.0, 1.0)), label="x1")
     for step in range(length):
         node = node.tanh() if step % 2 == 0 else node * 1.5
@@ -248,14 +248,15 @@ def _validate_order(result: object, root: Value, earlier_labels: set[str], conte
     if not isinstance(result, (list, tuple)):
         raise CheckFailed(f"topological_order should return a list of nodes, got {type(result).__name__} ({context})")
     for position, node in enumerate(result):
-        if not isinstance(node, Value):
+        if not hasattr(node, "parents"):
             raise CheckFailed(
                 f"order[{position}] is a {type(node).__name__}; list the Value nodes themselves, "
                 f"not their data or labels ({context})"
             )
 
     reachable = scalar.topological_order(root)
-    labels = [node.label for node in result]
+    # A node of another Value class (the notebook's own, say) cannot belong to the check's graph.
+    labels = [node.label if isinstance(node, Value) else repr(node) for node in result]
     wanted = {node.label for node in reachable}
 
     stale = [label for label in labels if label in earlier_labels and label not in wanted]
@@ -338,8 +339,8 @@ class _SharedOrder(list):
     """A list of nodes that deep-copies to itself.
 
     ``call_learner`` hands the learner deep copies of its arguments, but
-    ``backpropagate`` answers by writing ``grad`` into the nodes it receives,
-    so the check must be able to read those same nodes afterwards.
+    ``backpropagate`` returns nothing and writes ``grad`` into the nodes it
+    receives, so the check must read those same nodes afterwards.
     """
 
     def __deepcopy__(self, memo: dict) -> _SharedOrder:
@@ -433,10 +434,11 @@ def _check_scenario(backpropagate: Callable, roots: Sequence[Value], context: st
 def check_backpropagate(backpropagate: Callable, seed: int | None = None) -> None:
     """Check every grad after the sweep, on graphs with reused nodes, repeated calls and shared leaves.
 
-    Scenarios: a node used along three paths (contributions must add up),
-    two random graphs, the same graph swept twice (the grads must not
-    double), and two fresh graphs that share their leaves, swept one after
-    the other (the second must not inherit the first one's gradients).
+    The scenarios are a node used along three paths, whose contributions must
+    add up, and two random graphs. Then the same graph is swept twice, and the
+    grads must not double. Last, two fresh graphs that share their leaves are
+    swept one after the other, and the second must not inherit the first
+    one's gradients.
     """
     rng, seed = new_rng(seed)
 

@@ -171,15 +171,15 @@ def check_forward_with_cache(forward_with_cache: Callable, seed: int | None = No
 
         if len(zs) != L:
             raise CheckFailed(
-                f"zs holds {len(zs)} arrays, expected L = {L}: z[1], ..., z[{L}], one per layer ({context})"
+                f"zs contains {len(zs)} arrays, expected L = {L}: z[1], ..., z[{L}], one per layer ({context})"
             )
         if len(activations) == L:
             raise CheckFailed(
-                f"activations holds {L} arrays, expected L + 1 = {L + 1}: it should start with a[0] = X ({context})"
+                f"activations contains {L} arrays, expected L + 1 = {L + 1}: it should start with a[0] = X ({context})"
             )
         if len(activations) != L + 1:
             raise CheckFailed(
-                f"activations holds {len(activations)} arrays, expected L + 1 = {L + 1}: a[0] = X, then "
+                f"activations contains {len(activations)} arrays, expected L + 1 = {L + 1}: a[0] = X, then "
                 f"a[1], ..., a[{L}] ({context})"
             )
 
@@ -328,13 +328,13 @@ def check_backward(backward: Callable, seed: int | None = None) -> None:
         for label, grads in (("dW", dW), ("db", db)):
             if len(grads) == L - 1:
                 raise CheckFailed(
-                    f"{label} holds {L - 1} arrays but the network has L = {L} layers. Likely cause: the loop "
+                    f"{label} contains {L - 1} arrays but the network has L = {L} layers. Likely cause: the loop "
                     f"over the hidden layers l = L−1, ..., 1 never stores {label}[{L}]; compute the output "
                     f"layer's gradient from δ[L] before the loop ({context})"
                 )
             if len(grads) != L:
                 raise CheckFailed(
-                    f"{label} holds {len(grads)} arrays, expected one per layer, L = {L} ({context})"
+                    f"{label} contains {len(grads)} arrays, expected one per layer, L = {L} ({context})"
                 )
 
         for l in range(L, 0, -1):
@@ -362,7 +362,7 @@ def check_update(update: Callable, seed: int | None = None) -> None:
 
         for label, got, params in (("new_weights", weights_new, net.weights), ("new_biases", biases_new, net.biases)):
             if len(got) != L:
-                raise CheckFailed(f"{label} holds {len(got)} arrays, expected one per layer, L = {L} ({context})")
+                raise CheckFailed(f"{label} contains {len(got)} arrays, expected one per layer, L = {L} ({context})")
 
         uphill = "added the gradient: gradient descent subtracts η times the gradient."
         for l in range(1, L + 1):

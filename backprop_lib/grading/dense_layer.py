@@ -8,9 +8,9 @@ dW = delta @ a_prevᵀ, db = Σ over the columns of delta, da_prev = Wᵀ @ delt
 Every case comes from a real forward pass of the reference :class:`~backprop_lib.MLP`
 (random biases, mean squared error on a sigmoid output), and the expected dW
 and db are the MLP's own gradients of that layer. The shapes n_prev, n_l and
-m are drawn per case and differ from each other, except in one case of
-``check_dense_backward`` whose W is square: there a product with W instead
-of Wᵀ runs and can be named from its values.
+m are drawn per case and differ from each other. The exception is one case of
+``check_dense_backward`` with a square W, because there a product with W in
+place of Wᵀ runs, and its values name the mistake.
 """
 
 from __future__ import annotations
@@ -166,8 +166,8 @@ def check_dense_backward(dense_backward: Callable, seed: int | None = None) -> N
     """Check (dW, db, da_prev) = (delta @ a_prevᵀ, Σ_columns delta, Wᵀ @ delta) for real layers.
 
     The first case has a square W, so that W in place of Wᵀ produces values
-    that can be named; the others are non-square in every dimension. The
-    function is called twice per case and must return the same result.
+    that name the mistake. The other cases are non-square in every dimension.
+    The function is called twice per case and must return the same result.
     """
     rng, seed = new_rng(seed)
     cases = [layer_case(rng, square_weights=True), layer_case(rng), layer_case(rng)]
@@ -270,15 +270,16 @@ def check_numerical_gradient(numerical_gradient: Callable, seed: int | None = No
     """Check centered differences over every entry of 2-D arrays, against exact gradients.
 
     The functions are the mean squared error of a real sigmoid layer as a
-    function of W, of b and of a_prev (whose exact gradients are the MLP's),
-    and Σ c·sin(x), whose second derivative is large enough that the
-    one-sided difference misses the tolerance. With h = 1e-4 the centered
-    difference is off by about h²/6·|f'''| ≈ 2e-9·|f'''|, the one-sided one
-    by about h/2·|f''| ≈ 5e-5·|f''|, and the tolerance is rtol = atol = 1e-6.
+    function of W, of b and of a_prev, with exact gradients from the δ of
+    that layer. The fourth is Σ c·sin(x), whose second derivative is large
+    enough that the one-sided difference misses the tolerance. With
+    h = 1e-4 the centered difference is off by about h²/6·|f'''| ≈
+    2e-9·|f'''|, the one-sided one by about h/2·|f''| ≈ 5e-5·|f''|, and the
+    tolerance is rtol = atol = 1e-6.
 
-    ``x`` may be changed during the call, but must afterwards equal its
-    input up to rounding (1e-12 relative): restoring an entry by adding
-    and subtracting h again leaves such rounding behind.
+    ``x`` may change during the call but must afterwards equal its input up
+    to rounding (1e-12 relative), because restoring an entry by adding and
+    subtracting h again can leave one rounding step behind.
     """
     rng, seed = new_rng(seed)
     h = 1e-4

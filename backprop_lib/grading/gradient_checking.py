@@ -21,10 +21,13 @@ REFERENCE_CODE = [MLP, gradcheck, numerical_gradient, compare_gradients]
 """Library code that computes numerical gradients or gradient reports, which answers must not call."""
 
 FIND_BUGS_REFERENCE_CODE = [MLP, gradcheck, compare_gradients]
-"""For find_bugs the library's numerical_gradient is a tool like the learner's own one; the rest is not."""
+"""Library code that find_bugs must not call. The library's numerical_gradient is allowed there, as a tool like the learner's own."""
 
 DEFAULT_TOL = 1e-4
+"""The notebook's default tol: the largest relative error that passes."""
+
 DEFAULT_FLOOR = 1e-6
+"""The notebook's default floor of the relative error's denominator."""
 
 
 def reference_relative_error(analytic, numerical, floor: float = DEFAULT_FLOOR) -> float:
@@ -69,7 +72,7 @@ def _float64_view(function: Callable[[np.ndarray], float]) -> Callable[[np.ndarr
 
 
 def _perturbed_gradient(f, x: np.ndarray, h: float, *, kind: str) -> np.ndarray:
-    """A known wrong numerical gradient, for naming mistakes."""
+    """Compute a known wrong numerical gradient, used to name a mistake."""
     point = np.array(x, dtype=np.float64)
     gradient = np.zeros(point.shape)
     if kind == "all_at_once":
@@ -251,7 +254,7 @@ def _report_case(rng: np.random.Generator, tol: float, floor: float) -> tuple[di
 def check_gradient_report(gradient_report: Callable, seed: int | None = None) -> None:
     """Check the pass/fail verdict per parameter, including zeros and noise below the floor."""
     rng, seed = new_rng(seed)
-    settings = [(1e-4, 1e-6), (float(10.0 ** rng.integers(-6, -2)), float(10.0 ** rng.integers(-8, -4)))]
+    settings = [(DEFAULT_TOL, DEFAULT_FLOOR), (float(10.0 ** rng.integers(-6, -2)), float(10.0 ** rng.integers(-8, -4)))]
 
     for tol, floor in settings:
         analytic, numerical, verdict = _report_case(rng, tol, floor)
@@ -364,7 +367,11 @@ def _bug_effect(kind: str, layer: int, factor: float, m: int, L: int) -> dict[st
 
 
 def _bug_case(rng: np.random.Generator, n_bugs: int):
-    """Draw a network with a square W[2] and n_bugs planted bugs that break disjoint parameters."""
+    """Draw a network with a square W[2] and n_bugs planted bugs that break disjoint parameters.
+
+    In about 15 % of the cases with n_bugs > 0 the one bug is the 1/m missing
+    from δ[L], which breaks every parameter by the factor m.
+    """
     k = int(rng.integers(3, 6))
     n_0 = int(rng.choice([n for n in range(2, 6) if n != k]))
     n_3 = int(rng.choice([n for n in range(1, 4) if n != k]))
@@ -430,7 +437,10 @@ def _case_is_clear(backward, exact: dict, expected: dict, weights, biases, X, Y)
             ratios = gradient[mask] / exact[name][mask]
             if np.max(ratios) - np.min(ratios) < 0.05 * max(1.0, np.max(np.abs(ratios))):
                 return False
-    return np.all([np.min(np.abs(exact[name])) > 1e-5 or name not in expected for name in exact])
+        elif np.min(np.abs(exact[name])) <= 1e-5:
+            # The numerical side is off by about 1e-11, which is 1e-6 of an entry of 1e-5 and more of smaller ones.
+            return False
+    return True
 
 
 def check_find_bugs(find_bugs: Callable, seed: int | None = None) -> None:
