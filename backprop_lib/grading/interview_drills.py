@@ -12,11 +12,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
-from ..losses import binary_cross_entropy_delta, mse_prime
+from ..losses import binary_cross_entropy_delta, cross_entropy_delta, mse_prime
 from ..mlp import MLP
 from .core import CheckFailed, call_learner, expect_array, new_rng, passed
 
-OUTPUT_LOSSES = ("mse", "binary_cross_entropy")
+# Reference code that would compute a drill's answer for the learner. Calling it inside an
+# answer raises TamperDetected; the grading package's own functions are always forbidden.
+REFERENCE_CODE = (MLP, binary_cross_entropy_delta, cross_entropy_delta, mse_prime)
 
 
 def _tuple_of(name: str, result: object, names: Sequence[str]) -> tuple:
@@ -31,34 +33,12 @@ def _tuple_of(name: str, result: object, names: Sequence[str]) -> tuple:
 def _call_with_transpose_hint(function: Callable, *args, name: str, hint: str):
     """Call the learner; when NumPy rejects the shapes of a product, add ``hint`` to the message."""
     try:
-        return call_learner(function, *args, name=name)
+        return call_learner(function, *args, name=name, forbidden=REFERENCE_CODE)
     except CheckFailed as failure:
         text = str(failure)
         if "raised ValueError" in text and ("mismatch" in text or "not aligned" in text or "shapes" in text):
             raise CheckFailed(f"{text}. Likely cause: {hint}") from None
         raise
-
-
-def _call_twice(function: Callable, *args, name: str):
-    """Call the learner twice on fresh copies and fail unless both results are equal."""
-    first = call_learner(function, *args, name=name)
-    second = call_learner(function, *args, name=name)
-    if not _same(first, second):
-        raise CheckFailed(
-            f"{name} returned a different result when called again with the same inputs. "
-            f"Likely cause: a value kept between calls, such as gradients that accumulate; "
-            f"start each call from fresh arrays."
-        )
-    return first
-
-
-def _same(first: object, second: object) -> bool:
-    if isinstance(first, tuple) and isinstance(second, tuple):
-        return len(first) == len(second) and all(_same(a, b) for a, b in zip(first, second))
-    try:
-        return bool(np.array_equal(np.asarray(first), np.asarray(second), equal_nan=True))
-    except (TypeError, ValueError):
-        return first == second
 
 
 def reference_deltas(net: MLP, X: np.ndarray, Y: np.ndarray) -> tuple[list, list, list]:
@@ -111,7 +91,7 @@ def check_neuron_drill(neuron_drill: Callable, seed: int | None = None) -> None:
         a = net.forward(x)
         loss = np.asarray(net.loss(x, y))
         dW, db = net.gradients(x, y)
-        result = call_learner(neuron_drill, w, b, x, y, name="neuron_drill")
+        result = call_learner(neuron_drill, w, b, x, y, name="neuron_drill", forbidden=REFERENCE_CODE)
         a_got, loss_got, dw_got, db_got = _tuple_of("neuron_drill", result, ("a", "loss", "dw", "db"))
         context = f"n = {n} inputs, y = {y.item():g}, seed {seed}"
         with np.errstate(divide="ignore"):
@@ -188,7 +168,9 @@ def check_grad_w_entry(grad_w_entry: Callable, seed: int | None = None) -> None:
 
         dW, _ = net.gradients(x, y)
         want = np.asarray(dW[layer - 1][i, j])
-        got = call_learner(grad_w_entry, W1, b1, W2, b2, x, y, layer, i, j, name="grad_w_entry")
+        got = call_learner(
+            grad_w_entry, W1, b1, W2, b2, x, y, layer, i, j, name="grad_w_entry", forbidden=REFERENCE_CODE
+        )
 
         mistakes = {}
         variants = {
@@ -251,7 +233,7 @@ def check_gradient_shapes(gradient_shapes: Callable, seed: int | None = None) ->
         delta_want = [delta.shape for delta in deltas]
         dW_want = [grad.shape for grad in dW]
 
-        result = call_learner(gradient_shapes, list(sizes), m, name="gradient_shapes")
+        result = call_learner(gradient_shapes, list(sizes), m, name="gradient_shapes", forbidden=REFERENCE_CODE)
         delta_got, dW_got = _tuple_of("gradient_shapes", result, ("delta_shapes", "dW_shapes"))
         delta_got = _as_shape_list("delta_shapes", delta_got)
         dW_got = _as_shape_list("dW_shapes", dW_got)
@@ -308,7 +290,7 @@ def check_output_delta(output_delta: Callable, seed: int | None = None) -> None:
     for loss in losses:
         z, a, y, want = _output_case(rng, loss)
         m = a.shape[1]
-        got = call_learner(output_delta, a, y, z, loss, name="output_delta")
+        got = call_learner(output_delta, a, y, z, loss, name="output_delta", forbidden=REFERENCE_CODE)
         mistakes = {
             "the 1/m of the mean loss is missing.": want * m,
             "divided by m twice.": want / m,
@@ -385,7 +367,9 @@ def check_layer_gradients(layer_gradients: Callable, seed: int | None = None) ->
         delta, a_prev = deltas[l - 1], activations[l - 1]
         m = delta.shape[1]
         dW_all, db_all = net.gradients(X, Y)
-        result = _call_twice(layer_gradients, delta, a_prev, name="layer_gradients")
+        result = call_learner(
+            layer_gradients, delta, a_prev, name="layer_gradients", forbidden=REFERENCE_CODE, repeat=True
+        )
         dW, db = _tuple_of("layer_gradients", result, ("dW", "db"))
         context = f"layer {l}, δ of shape {delta.shape}, a_prev of shape {a_prev.shape}, seed {seed}"
 

@@ -83,7 +83,7 @@ def _as_vector(label: str, got: object) -> object:
         try:
             return np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):
-            raise CheckFailed(f"{label} should be an array of numbers, got a {type(got).__name__} of other things") from None
+            raise CheckFailed(f"{label} should be an array of numbers, got a {type(got).__name__} that contains other values") from None
     return got
 
 
@@ -150,7 +150,7 @@ def check_norm_ratio(norm_ratio: Callable, seed: int | None = None) -> None:
 
 
 def _init_shapes(rng: np.random.Generator) -> list[tuple[int, int]]:
-    """One wide and one tall layer with at least 30,000 weights, plus one small layer."""
+    """Draw the (n_in, n_out) of one wide and one tall layer with at least 30,000 weights, and of one small layer."""
     small = int(rng.integers(100, 151))
     large = int(rng.integers(3 * small, 5 * small + 1))
     other_small = int(rng.integers(100, 151))
