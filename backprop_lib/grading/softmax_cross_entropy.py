@@ -31,7 +31,7 @@ REFERENCE_CODE = [
     losses.cross_entropy_delta,
     MLP,
 ]
-"""Library code that computes these exercises' answers, which answers must not call."""
+"""Library code that computes these exercises' results, which the learner's functions must not call."""
 
 
 def real_logits(rng: np.random.Generator, n_classes: int, m: int, scale: float = 1.0) -> np.ndarray:
