@@ -12,7 +12,7 @@ version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
 if ! pg_lsclusters -h | grep -q "^$version main"; then
     pg_createcluster "$version" main >/dev/null
 fi
-pg_ctlcluster "$version" main start 2>/dev/null || true
+pg_ctlcluster "$version" main start >/dev/null 2>&1 || true
 pg_ctlcluster "$version" main status >/dev/null
 
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'backprop'\"" | grep -q 1 ||
