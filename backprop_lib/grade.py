@@ -240,18 +240,18 @@ class DoneStore:
         self.lock = threading.Lock()
 
     def folder(self, submission: Submission) -> Path:
-        """The folder of one submission's executed notebook and record."""
+        """Return the folder of one submission's executed notebook and record."""
         return self.root / submission.student_id / submission.assignment
 
     def record(self, submission: Submission) -> dict | None:
-        """The stored record, or None when there is none or it is unreadable."""
+        """Return the stored record, or None when there is none or it is unreadable."""
         try:
             return json.loads((self.folder(submission) / "record.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None
 
     def finished(self, submission: Submission, key: str) -> bool:
-        """Whether the submission was executed (or failed) for exactly this key."""
+        """Tell whether the submission was executed (or failed) for exactly this key."""
         record = self.record(submission)
         return record is not None and record.get("key") == key
 

@@ -114,7 +114,7 @@ def read_result(db_url: str, source: Path, autograded: Path, submission: Submiss
     """Read one student's points from the gradebook and feedback from the autograded notebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    outputs = test_cell_feedback(autograded)
+    outputs = cell_feedback(autograded)
     pass_lines = pass_line_counts(autograded)
     expected_checks = hidden_check_counts(source)
     timeouts = timed_out_cells(autograded)
@@ -193,7 +193,7 @@ def timed_out_cells(autograded: Path) -> list[str]:
     return names
 
 
-def test_cell_feedback(autograded: Path) -> dict[str, str]:
+def cell_feedback(autograded: Path) -> dict[str, str]:
     """Map each graded cell's id to the last line of the error it showed, if any.
 
     A ``NameError`` that follows an answer cell's ``SyntaxError`` says so,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from backprop_lib.grade import _pass_line_counts, grade_class
+from backprop_lib.grade import grade_class
+from backprop_lib.grade_results import pass_line_counts
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01_chain_rule"
@@ -130,4 +131,4 @@ def test_pass_lines_counted_per_cell(tmp_path):
             "forged_check": "sigmoid: passed all tests\n",
         },
     )
-    assert _pass_line_counts(path) == {"sigmoid_check": 1, "train_check": 1, "blanked_check": 0, "forged_check": 0}
+    assert pass_line_counts(path) == {"sigmoid_check": 1, "train_check": 1, "blanked_check": 0, "forged_check": 0}
