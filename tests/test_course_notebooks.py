@@ -60,7 +60,7 @@ def test_blank_notebooks_earn_zero(reference_grades):
 def test_solution_notebooks_write_nothing_to_stderr(reference_grades):
     """nbgrader scores a test cell 0 when anything reaches stderr, warnings included."""
     _, _, out = reference_grades
-    autograded = sorted((out / ".work").glob("group-*/autograded/solution/*/*.ipynb"))
+    autograded = sorted((out / ".work" / "main" / "autograded" / "solution").glob("*/*.ipynb"))
     assert autograded, "the solution notebooks were not autograded"
     for path in autograded:
         notebook = json.loads(path.read_text(encoding="utf-8"))
