@@ -113,18 +113,8 @@ class MLP:
         activations : list of ndarray
             ``activations[l]`` is a[l], shape (n_l, m), for l = 0..L (a[0] = X).
         """
-        a = check.as_float_matrix("X", X, rows=self.layer_sizes[0])
-        zs: list[np.ndarray] = []
-        activations = [a]
-
-        for l in range(1, self.num_layers + 1):
-            z = self.weights[l - 1] @ a
-            z += self.biases[l - 1]
-            a = self._activation(l).forward(z)
-            zs.append(z)
-            activations.append(a)
-
-        return zs, activations
+        X = check.as_float_matrix("X", X, rows=self.layer_sizes[0])
+        return self._forward_unchecked(X)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Compute the network's output a[L] for a batch.
@@ -212,8 +202,11 @@ class MLP:
             dW[l - 1] = delta @ activations[l - 1].T
             db[l - 1] = delta.sum(axis=1, keepdims=True)
             if l > 1:
-                da_prev = self.weights[l - 1].T @ delta
-                delta = self.hidden_activation.backward(zs[l - 2], da_prev)
+                # δ[l-1] = (W[l]ᵀ δ[l]) ⊙ f'(z[l-1]). The product is a new array, so ⊙
+                # updates it in place. Hidden activations are element-wise (softmax is
+                # allowed only at the output), so f' exists.
+                delta = self.weights[l - 1].T @ delta
+                delta *= self.hidden_activation.derivative(zs[l - 2])
 
         return dW, db
 
@@ -285,13 +278,22 @@ class MLP:
         # A diverging run overflows to inf and then NaN; that is reported through
         # the history, so NumPy's floating-point warnings are silenced here.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # The full-data forward pass that gives an epoch's loss is also the one
+            # the next full-batch step needs, so full-batch training runs it once per epoch.
+            full_batch = batch_size == m
+            if full_batch:
+                zs, activations = self._forward_unchecked(X)
             for _ in range(epochs):
-                order = rng.permutation(m) if batch_size < m else np.arange(m)
-                for start in range(0, m, batch_size):
-                    columns = order[start : start + batch_size]
-                    zs, activations = self._forward_unchecked(X[:, columns])
-                    dW, db = self._backward(zs, activations, Y[:, columns])
+                if full_batch:
+                    dW, db = self._backward(zs, activations, Y)
                     self.sgd_step(dW, db, learning_rate)
+                else:
+                    order = rng.permutation(m)
+                    for start in range(0, m, batch_size):
+                        columns = order[start : start + batch_size]
+                        batch_zs, batch_activations = self._forward_unchecked(X[:, columns])
+                        dW, db = self._backward(batch_zs, batch_activations, Y[:, columns])
+                        self.sgd_step(dW, db, learning_rate)
 
                 zs, activations = self._forward_unchecked(X)
                 history.append(self._loss_from_cache(zs[-1], activations[-1], Y))
