@@ -6,6 +6,9 @@ solutions/ holds the instructor versions (full solutions and hidden tests);
 
 c = get_config()  # noqa: F821  (nbgrader injects get_config)
 
+# PostgreSQL enforces the gradebook's foreign key to the course table, which
+# nbgrader fills only when the course id is not empty.
+c.CourseDirectory.course_id = "backprop-course"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "course"
 
