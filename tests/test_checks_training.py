@@ -293,6 +293,31 @@ def test_train_names_loss_before_epoch():
         training.check_train(loss_first, seed=0)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_train_names_dropped_last_batch_for_every_seed(seed):
+    def drops_last(net, X, Y, epochs, batch_size, learning_rate, rng):
+        m = X.shape[1]
+        losses = []
+        for _ in range(epochs):
+            order = rng.permutation(m)
+            batches = [order[start : start + batch_size] for start in range(0, m - batch_size + 1, batch_size)]
+            sgd_epoch_library(net, X, Y, batches, learning_rate)
+            losses.append(net.loss(X, Y))
+            if not np.isfinite(losses[-1]):
+                break
+        return losses
+
+    with pytest.raises(CheckFailed, match="no epoch had its last, smaller batch"):
+        training.check_train(drops_last, seed=seed)
+
+
+def test_ragged_batch_size_leaves_a_remainder():
+    for m in range(3, 40):
+        for batch_size in range(1, m):
+            size = training.ragged_batch_size(m, batch_size)
+            assert m % size != 0 and batch_size <= size < m
+
+
 def test_train_names_reseeded_shuffle():
     def reseeded(net, X, Y, epochs, batch_size, learning_rate, rng):
         losses = []

@@ -505,6 +505,19 @@ def _reference_losses(net: MLP, X, Y, epochs_of_batches, learning_rate, *, uphil
     return reference, losses
 
 
+def ragged_batch_size(m: int, batch_size: int) -> int:
+    """Return the smallest size from ``batch_size`` up that leaves a last, smaller batch.
+
+    A run whose batches all have ``batch_size`` columns cannot tell a
+    ``minibatches`` that drops the last batch from a correct one, so every
+    mini-batch run of :func:`check_train` uses a size that does not divide m.
+    For m ≥ 3 the search stops at m − 1 at the latest.
+    """
+    while m % batch_size == 0:
+        batch_size += 1
+    return batch_size
+
+
 def check_train(train: Callable, seed: int | None = None) -> None:
     """Check train on mini-batch, full-batch and diverging runs by replaying the learner's own batches.
 
@@ -524,8 +537,8 @@ def check_train(train: Callable, seed: int | None = None) -> None:
         m = X.shape[1]
         if batch_size is None:
             batch_size = m
-        elif m % batch_size == 0:
-            batch_size += 1
+        else:
+            batch_size = ragged_batch_size(m, batch_size)
         context = (
             f"{kind} run: layers {net.layer_sizes}, m = {m}, batch_size = {batch_size}, {epochs} epochs, "
             f"learning rate {learning_rate:.4g}, seed {seed}"
