@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # nbgrader creates its gradebook by running the alembic executable from this folder.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install lab grade-demo test generate generate-check clean
+.PHONY: install lab grade-demo test generate generate-check bench bench-class clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,20 @@ generate: $(INSTALLED)
 
 generate-check: $(INSTALLED)
 	$(BIN)/backprop-course generate --check
+
+# The figures of docs/benchmarks.md. bench_torch.py skips itself unless PyTorch is
+# installed (pip install -e ".[bench]"). bench-class grades 60 students x 10 notebooks
+# twice and takes about an hour; bench runs a 10-student, 2-notebook version of it.
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_gradients_vs_forward.py
+	$(BIN)/python benchmarks/bench_gradcheck.py
+	$(BIN)/python benchmarks/bench_training_step.py
+	$(BIN)/python benchmarks/bench_torch.py
+	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/bench_grading.py --students 10 01_chain_rule 05_delta_recurrence
+
+bench-class: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_grading.py --students 60
 
 clean:
 	rm -rf build .pytest_cache

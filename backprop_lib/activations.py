@@ -180,11 +180,17 @@ class Activation:
         z ↦ a.
     derivative : callable or None
         z ↦ f'(z) for element-wise activations; None for softmax.
+    derivative_from_output : callable or None
+        a ↦ f'(z), the same derivative written in terms of the output
+        a = f(z): a(1 − a) for σ, 1 − a² for tanh, [a > 0] for ReLU. It
+        gives the same numbers as ``derivative(z)`` without evaluating f
+        again, and is not f'(a). None for softmax.
     """
 
     name: str
     forward: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray] | None
+    derivative_from_output: Callable[[np.ndarray], np.ndarray] | None
 
     def backward(self, z: np.ndarray, da: np.ndarray) -> np.ndarray:
         """Return ∂L/∂z from ∂L/∂a: da ⊙ f'(z), or the softmax Jacobian product."""
@@ -194,10 +200,10 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime),
-    "tanh": Activation("tanh", tanh, tanh_prime),
-    "relu": Activation("relu", relu, relu_prime),
-    "identity": Activation("identity", identity, identity_prime),
-    "softmax": Activation("softmax", softmax, None),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, lambda a: a * (1.0 - a)),
+    "tanh": Activation("tanh", tanh, tanh_prime, lambda a: 1.0 - a * a),
+    "relu": Activation("relu", relu, relu_prime, lambda a: (a > 0).astype(np.float64)),
+    "identity": Activation("identity", identity, identity_prime, identity_prime),
+    "softmax": Activation("softmax", softmax, None, None),
 }
 """Activations by the names the public API accepts."""

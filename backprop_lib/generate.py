@@ -22,9 +22,11 @@ def generate_release(layout: CourseLayout, target: Path) -> None:
     """
     with tempfile.TemporaryDirectory(prefix="backprop-generate-") as scratch:
         workspace = Workspace(layout, Path(scratch))
-        for assignment in layout.assignments():
-            log.info("generating %s", assignment)
-            release = workspace.generate(assignment)
+        assignments = layout.assignments()
+        log.info("generating %s", ", ".join(assignments))
+        workspace.generate(*assignments)
+        for assignment in assignments:
+            release = workspace.root / "release" / assignment
             destination = target / assignment
             if destination.exists():
                 shutil.rmtree(destination)

@@ -318,11 +318,10 @@ def _execute(
         workspace = Workspace(layout, shards_root / f"shard-{index}", limits=limits)
         batch = [s for s in todo if s.student_id in groups[index]]
         for assignment in sorted({s.assignment for s in batch}):
-            workspace.generate(assignment)
             pending = [s for s in batch if s.assignment == assignment]
             for start in range(0, len(pending), STUDENTS_PER_RUN):
                 chunk = pending[start : start + STUDENTS_PER_RUN]
-                _execute_chunk(workspace, assignment, chunk, keys, store)
+                _execute_chunk(workspace, assignment, chunk, keys, store, generate=start == 0)
                 with lock:
                     progress.advance(len(chunk))
 
@@ -333,9 +332,19 @@ def _execute(
 
 
 def _execute_chunk(
-    workspace: Workspace, assignment: str, chunk: list[Submission], keys: dict[Submission, str], store: DoneStore
+    workspace: Workspace,
+    assignment: str,
+    chunk: list[Submission],
+    keys: dict[Submission, str],
+    store: DoneStore,
+    *,
+    generate: bool,
 ) -> None:
-    """Run nbgrader autograde on a few submissions of one assignment and store what it executed."""
+    """Run nbgrader autograde on a few submissions of one assignment and store what it executed.
+
+    With ``generate`` the same nbgrader process first runs
+    ``generate_assignment``, which the shard's first chunk of an assignment needs.
+    """
     submitted_root = workspace.root / "submitted"
     if submitted_root.exists():
         shutil.rmtree(submitted_root)
@@ -346,11 +355,16 @@ def _execute_chunk(
         (target / MARKER).write_text(keys[submission], encoding="utf-8")
 
     started = time.monotonic()
-    try:
-        workspace.nbgrader("autograde", assignment, "--force")
-    except CourseError as error:
+    steps = [("autograde", assignment, "--force")]
+    if generate:
+        workspace.add_source(assignment)
+        steps.insert(0, ("generate_assignment", assignment, "--force"))
+    failures = workspace.nbgrader_steps(*steps)
+    if generate and failures and failures[0].startswith("nbgrader generate_assignment"):
+        raise CourseError(failures[0])
+    for failure in failures:
         # nbgrader goes on after a notebook it cannot execute and exits 1 at the end.
-        log.warning("nbgrader autograde %s reported a failure: %s", assignment, str(error).splitlines()[0])
+        log.warning("%s: %s", assignment, failure.splitlines()[0])
 
     for submission in chunk:
         executed = workspace.root / "autograded" / submission.student_id / assignment / submission.notebook.name
@@ -358,6 +372,9 @@ def _execute_chunk(
             store.save(submission, keys[submission], executed)
             log.info("executed %s/%s", submission.student_id, assignment)
         else:
+            # NOTE: a kernel that dies (a crash in native code, os._exit) costs the whole
+            # notebook, not only the exercise whose cell killed it: nbgrader keeps no
+            # partial execution. Memory blow-ups raise MemoryError instead (see _kernel.py).
             reason = f"nbgrader could not execute this notebook (the kernel died or did not start); see {workspace.root / 'nbgrader.log'}"
             log.error("could not execute %s/%s: %s", submission.student_id, assignment, reason)
             store.save(submission, keys[submission], None, reason)
@@ -380,7 +397,7 @@ def _merge(
 
     for assignment in sorted({s.assignment for s in runnable}):
         group = [s for s in runnable if s.assignment == assignment]
-        workspace.generate(assignment)
+        workspace.add_source(assignment)
         for folder in (workspace.root / "submitted").glob(f"*/{assignment}"):
             shutil.rmtree(folder)
         executed = [s for s in group if (store.record(s) or {}).get("status") == "executed"]
@@ -389,12 +406,14 @@ def _merge(
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(store.executed_notebook(submission), target / submission.notebook.name)
 
+        steps = [("generate_assignment", assignment, "--force")]
         if executed:
-            for step in (("autograde", assignment, "--no-execute", "--force"), ("generate_feedback", assignment, "--force")):
-                try:
-                    workspace.nbgrader(*step)
-                except CourseError as error:
-                    log.warning("nbgrader %s %s reported a failure: %s", step[0], assignment, str(error).splitlines()[0])
+            steps += [("autograde", assignment, "--no-execute", "--force"), ("generate_feedback", assignment, "--force")]
+        failures = workspace.nbgrader_steps(*steps)
+        if failures and failures[0].startswith("nbgrader generate_assignment"):
+            raise CourseError(failures[0])
+        for failure in failures:
+            log.warning("%s: %s", assignment, failure.splitlines()[0])
 
         for submission in group:
             results.append(_read_one(workspace, store, submission, out / "feedback"))

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._nbgrader_main import import_gradebook
+
 PASSED_FEEDBACK = "passed"
 MANUAL_FEEDBACK = "needs manual grading"
 FLAGGED = "flagged for review"
@@ -112,7 +114,7 @@ def hidden_check_counts(source: Path) -> dict[str, int]:
 
 def read_result(db_url: str, source: Path, autograded: Path, submission: Submission) -> AssignmentResult:
     """Read one student's points from the gradebook and feedback from the autograded notebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    Gradebook, MissingEntry = import_gradebook()
 
     outputs = cell_feedback(autograded)
     pass_lines = pass_line_counts(autograded)

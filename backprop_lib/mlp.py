@@ -204,9 +204,11 @@ class MLP:
             if l > 1:
                 # δ[l-1] = (W[l]ᵀ δ[l]) ⊙ f'(z[l-1]). The product is a new array, so ⊙
                 # updates it in place. Hidden activations are element-wise (softmax is
-                # allowed only at the output), so f' exists.
+                # allowed only at the output), so f' exists. It is computed from the
+                # cached a[l-1] = f(z[l-1]), which gives the same numbers as f'(z[l-1])
+                # without a second tanh or exp.
                 delta = self.weights[l - 1].T @ delta
-                delta *= self.hidden_activation.derivative(zs[l - 2])
+                delta *= self.hidden_activation.derivative_from_output(activations[l - 1])
 
         return dW, db
 

@@ -235,6 +235,25 @@ def test_activation_backward_matches_finite_differences(name):
     assert_close_to_finite_differences(activation.backward(Z_AWAY_FROM_ZERO, da), expected)
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
+def test_derivative_from_output_matches_finite_differences(name):
+    activation = ACTIVATIONS[name]
+    a = activation.forward(Z_AWAY_FROM_ZERO)
+
+    # d f / d z at each entry, one entry at a time, because f is element-wise.
+    expected = gradient_of_scalar(lambda z: float(np.sum(activation.forward(z))), Z_AWAY_FROM_ZERO)
+
+    assert_close_to_finite_differences(activation.derivative_from_output(a), expected)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
+def test_derivative_from_output_gives_the_same_numbers_as_from_z(name):
+    activation = ACTIVATIONS[name]
+    z = np.concatenate([np.linspace(-40.0, 40.0, 81), [0.0, -0.0, 1e-300, -1e-300, 700.0, -700.0]]).reshape(1, -1)
+
+    np.testing.assert_array_equal(activation.derivative_from_output(activation.forward(z)), activation.derivative(z))
+
+
 def test_log_softmax_stable_at_large_logits():
     z = np.array([[1000.0, -1000.0], [0.0, -1000.0], [-1000.0, 1000.0]])
 
