@@ -11,10 +11,10 @@ Two costs of plain ``nbgrader`` are removed, neither of which changes a grade:
   running ``alembic heads`` in a subprocess that imports everything again.
   :func:`alembic_head` reads the same revision in-process.
 
-Each process still spends about 3 s importing nbgrader and Jupyter Server,
-so ``python -m backprop_lib._nbgrader_main --steps JSON`` runs several
-commands in one process, the way nbgrader's own test suite does: JSON is a
-list of argument lists, each command runs to its end even when an earlier
+Each process still spends about 3 s importing nbgrader and Jupyter Server.
+So ``python -m backprop_lib._nbgrader_main --steps JSON`` runs several
+commands in one process, the way nbgrader's own test suite does. JSON is a
+list of argument lists. Each command runs to its end even when an earlier
 one failed, and a line ``backprop-course step K exit CODE`` follows each.
 The process exits with the first non-zero code.
 """
@@ -66,7 +66,12 @@ def run_one(args: list[str]) -> int:
     except NoStart:
         code = 0
     except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
+        else:
+            code = 1
     else:
         code = 0
     finally:

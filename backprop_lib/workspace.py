@@ -136,7 +136,7 @@ class Workspace:
         Raises
         ------
         CourseError
-            When nbgrader exits with an error; the message holds the end of its log.
+            When nbgrader exits with an error; the message contains the end of its log.
         """
         result = self._run(list(args))
         if result.returncode != 0:
@@ -159,7 +159,7 @@ class Workspace:
         Returns
         -------
         list of str
-            One message per failed command, holding the end of the log; empty
+            One message per failed command, containing the end of the log; empty
             when every command exited 0.
         """
         result = self._run(["--steps", json.dumps([list(step) for step in steps])])
@@ -186,7 +186,7 @@ class Workspace:
         Raises
         ------
         CourseError
-            When nbgrader fails on any of them; the message holds the end of its log.
+            When nbgrader fails on any of them; the message contains the end of its log.
         """
         for assignment in assignments:
             self.add_source(assignment)

@@ -12,9 +12,10 @@ would run it: ``nbgrader generate_assignment`` and then, timed,
 and ``nbgrader generate_feedback``. ``backprop-course grade`` is timed as a
 whole, from discovery to the CSV files, feedback and histograms.
 
-The script then compares each student's score. The two can differ only for
-a notebook that plain nbgrader credits although a hidden check never printed
-its pass line, or that static screening flags; the demo class has neither.
+The script then compares each student's score. The two differ only for a
+notebook that static screening flags, or that plain nbgrader credits
+although a hidden check never printed its pass line. The demo class has
+neither.
 
 Usage: python benchmarks/bench_grading.py [--students N] [--jobs N] [--skip-plain] [ASSIGNMENT ...]
 """

@@ -294,7 +294,7 @@ def test_train_names_loss_before_epoch():
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_train_names_dropped_last_batch_for_every_seed(seed):
+def test_train_names_dropped_last_batch(seed):
     def drops_last(net, X, Y, epochs, batch_size, learning_rate, rng):
         m = X.shape[1]
         losses = []
@@ -307,7 +307,7 @@ def test_train_names_dropped_last_batch_for_every_seed(seed):
                 break
         return losses
 
-    with pytest.raises(CheckFailed, match="no epoch had its last, smaller batch"):
+    with pytest.raises(CheckFailed, match="no epoch had its last, smaller batch.*minibatches drops the last batch"):
         training.check_train(drops_last, seed=seed)
 
 
@@ -315,7 +315,8 @@ def test_ragged_batch_size_leaves_a_remainder():
     for m in range(3, 40):
         for batch_size in range(1, m):
             size = training.ragged_batch_size(m, batch_size)
-            assert m % size != 0 and batch_size <= size < m
+            assert m % size != 0
+            assert batch_size <= size < m
 
 
 def test_train_names_reseeded_shuffle():
@@ -475,22 +476,6 @@ def test_accuracy_rejects_wrong_axis():
 def test_accuracy_rejects_integer_count():
     with pytest.raises(CheckFailed, match="integer dtype"):
         training.check_accuracy(lambda A, labels: np.sum(np.argmax(A, axis=0) == labels), seed=0)
-
-
-def test_train_names_dropped_last_batch():
-    def full_batches_only(net, X, Y, epochs, batch_size, learning_rate, rng):
-        losses = []
-        for _ in range(epochs):
-            order = rng.permutation(X.shape[1])
-            batches = [order[start : start + batch_size] for start in range(0, X.shape[1] - batch_size + 1, batch_size)]
-            sgd_epoch_library(net, X, Y, batches, learning_rate)
-            losses.append(net.loss(X, Y))
-            if not np.isfinite(losses[-1]):
-                break
-        return losses
-
-    with pytest.raises(CheckFailed, match="minibatches drops the last batch"):
-        training.check_train(full_batches_only, seed=0)
 
 
 def test_train_names_uphill_steps():
