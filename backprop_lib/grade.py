@@ -55,6 +55,9 @@ __all__ = ["AssignmentResult", "ExerciseResult", "Submission", "discover", "exer
 
 log = logging.getLogger(__name__)
 
+CRASH_RETRIES = 3
+"""Answers skipped, one per round, before a notebook whose kernel keeps dying earns 0."""
+
 STUDENTS_PER_RUN = 4
 """Notebooks one ``nbgrader autograde`` call executes; a killed run loses at most this many per shard."""
 
@@ -371,14 +374,55 @@ def _execute_chunk(
         if executed.is_file() and unreadable_reason(executed) is None:
             store.save(submission, keys[submission], executed)
             log.info("executed %s/%s", submission.student_id, assignment)
+        elif _grade_around_crash(workspace, assignment, submission, keys[submission], store):
+            log.warning("executed %s/%s without the answer that stopped its kernel", submission.student_id, assignment)
         else:
-            # NOTE: a kernel that dies (a crash in native code, os._exit) costs the whole
-            # notebook, not only the exercise whose cell killed it: nbgrader keeps no
-            # partial execution. Memory blow-ups raise MemoryError instead (see _kernel.py).
             reason = f"nbgrader could not execute this notebook (the kernel died or did not start); see {workspace.root / 'nbgrader.log'}"
             log.error("could not execute %s/%s: %s", submission.student_id, assignment, reason)
             store.save(submission, keys[submission], None, reason)
     log.debug("executed %d notebook(s) of %s in %.1f s", len(chunk), assignment, time.monotonic() - started)
+
+
+def _grade_around_crash(workspace: Workspace, assignment: str, submission: Submission, key: str, store: DoneStore) -> bool:
+    """Grade a notebook whose kernel died again, without the answers that stopped it; return True when that worked.
+
+    Each round finds the cell during which the kernel died, replaces the
+    answer that ran there with an error (see :mod:`backprop_lib.dead_kernel`),
+    and autogrades that one student. The stored record names the skipped
+    answers, so they appear in the report.
+    """
+    import nbformat
+
+    from .dead_kernel import as_graded, fatal_cell, skip_answer
+
+    folder = workspace.root / "submitted" / submission.student_id / assignment
+    source = nbformat.read(workspace.root / "source" / assignment / submission.notebook.name, as_version=4)
+    try:
+        notebook = nbformat.read(submission.notebook, as_version=4)
+    except Exception:  # noqa: BLE001  (an unreadable notebook has no cell to skip)
+        return False
+
+    skipped: list[str] = []
+    for _ in range(CRASH_RETRIES):
+        index = fatal_cell(as_graded(notebook, source), folder, workspace.kernel_dirs, workspace.environment(), workspace.limits.timeout)
+        name = None if index is None else skip_answer(notebook, index)
+        if name is None:
+            return False
+        skipped.append(name)
+        log.warning("%s/%s: the kernel died in cell %d; grading again without %s", submission.student_id, assignment, index, name)
+
+        nbformat.write(notebook, folder / submission.notebook.name)
+        for failure in workspace.nbgrader_steps(("autograde", assignment, "--force", "--student", submission.student_id)):
+            log.warning("%s: %s", assignment, failure.splitlines()[0])
+        executed = workspace.root / "autograded" / submission.student_id / assignment / submission.notebook.name
+        if executed.is_file() and unreadable_reason(executed) is None:
+            reason = (
+                f"the kernel died (a crash or an exit) while running {' and '.join(skipped)}; "
+                "graded without that code, which earns nothing"
+            )
+            store.save(submission, key, executed, reason)
+            return True
+    return False
 
 
 def _merge(
@@ -429,6 +473,8 @@ def _read_one(workspace: Workspace, store: DoneStore, submission: Submission, fe
         return zero_result(source, submission, reason, "not graded: " + reason.split(";")[0])
 
     result = read_result(workspace.db_url, source, autograded, submission)
+    if record.get("reason"):
+        result.problems.insert(0, record["reason"])
     feedback = workspace.root / "feedback" / submission.student_id / submission.assignment
     target = feedback_root / submission.student_id / submission.assignment
     target.mkdir(parents=True, exist_ok=True)

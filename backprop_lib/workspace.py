@@ -110,8 +110,8 @@ class Workspace:
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
         )
 
-    def _run(self, args: list[str]) -> subprocess.CompletedProcess:
-        """Run ``python -m backprop_lib._nbgrader_main ARGS`` in the workspace and append its output to nbgrader.log.
+    def environment(self) -> dict[str, str]:
+        """Return the environment of nbgrader and its kernels: this process's, with the grading limits.
 
         nbgrader creates its gradebook by running the ``alembic`` executable,
         so the folder of this Python's scripts goes first on PATH.
@@ -123,6 +123,18 @@ class Workspace:
         env["BACKPROP_KERNEL_MEMORY_MB"] = str(self.limits.memory_mb)
         env["BACKPROP_KERNEL_MAX_OUTPUT"] = str(self.limits.max_output_chars)
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        return env
+
+    @property
+    def kernel_dirs(self) -> list[str]:
+        """Folders that hold the grading kernel's spec, searched before any other."""
+        return [str(self.root / "jupyter" / "kernels")]
+
+    def _run(self, args: list[str]) -> subprocess.CompletedProcess:
+        """Run ``python -m backprop_lib._nbgrader_main ARGS`` in the workspace and append its output to nbgrader.log.
+
+        """
+        env = self.environment()
         command = [sys.executable, "-m", "backprop_lib._nbgrader_main", *args]
         log.debug("running %s in %s", " ".join(command), self.root)
         result = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True)

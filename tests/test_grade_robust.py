@@ -80,6 +80,12 @@ def bad_class(tmp_path_factory):
         CHAIN,
         _with_answer(CHAIN, "sigmoid_answer", "import numpy as np\nprint('x' * 5_000_000)\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"),
     )
+    _write(
+        root,
+        "crasher",
+        CHAIN,
+        _with_answer(CHAIN, "sigmoid_prime_answer", "def sigmoid_prime(z):\n    import faulthandler\n    faulthandler._sigsegv()\n"),
+    )
     _write(root, "corrupt", CHAIN, "this is not a notebook")
     (root / "missing" / CHAIN).mkdir(parents=True)
     (root / "stray.txt").write_text("not a student folder")
@@ -130,6 +136,18 @@ def test_huge_output_is_truncated(bad_class):
     assert executed.stat().st_size < 1_000_000
 
 
+def test_dead_kernel_keeps_other_points(bad_class):
+    results, problems, _ = bad_class
+    crasher = results[("crasher", CHAIN)]
+
+    # The crash is in sigmoid_prime, which neuron_derivatives also calls.
+    assert _exercise(crasher, "sigmoid").points == 1
+    assert _exercise(crasher, "numerical_derivative").points == 2
+    assert _exercise(crasher, "sigmoid_prime").points == 0
+    assert _exercise(crasher, "neuron_derivatives").points == 0
+    assert any("kernel died" in p and "sigmoid_prime_answer" in p for p in problems if p.startswith("crasher/"))
+
+
 def test_corrupt_notebook_is_reported(bad_class):
     results, problems, _ = bad_class
     assert results[("corrupt", CHAIN)].score == 0
@@ -151,7 +169,7 @@ def test_wrong_layout_is_reported(bad_class):
 def test_grade_files_list_every_student(bad_class):
     _, _, out = bad_class
     students = {row["student_id"] for row in _read_csv(out / "grades.csv")}
-    assert students == {"ada", "zoë müller", "looper", "hoarder", "chatty", "corrupt", "missing"}
+    assert students == {"ada", "zoë müller", "looper", "hoarder", "chatty", "crasher", "corrupt", "missing"}
 
 
 @pytest.fixture(scope="module")
