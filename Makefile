@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # nbgrader creates its gradebook by running the alembic executable from this folder.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install lab grade-demo test generate generate-check bench bench-class clean
+.PHONY: install lab grade-demo test generate generate-check bench bench-full clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,18 +34,24 @@ generate: $(INSTALLED)
 generate-check: $(INSTALLED)
 	$(BIN)/backprop-course generate --check
 
-# The figures of docs/benchmarks.md. bench_torch.py skips itself unless PyTorch is
-# installed (pip install -e ".[bench]"). bench-class grades 60 students x 10 notebooks
-# twice and takes about an hour; bench runs a 10-student, 2-notebook version of it.
+# bench runs every benchmark on fewer sizes, in a few minutes. bench-full measures
+# every size of docs/benchmarks.md and grades a 60-student class twice (plain
+# nbgrader and backprop-course grade), which takes about an hour. bench_torch.py
+# skips itself unless PyTorch is installed: pip install -e ".[bench]".
 bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_gradients_vs_forward.py --quick
+	$(BIN)/python benchmarks/bench_gradcheck.py --quick
+	$(BIN)/python benchmarks/bench_training_step.py --quick
+	$(BIN)/python benchmarks/bench_torch.py --quick
+	$(BIN)/python benchmarks/bench_notebooks.py --skip-grading
+	$(BIN)/python benchmarks/bench_grading.py --students 4 01_chain_rule
+
+bench-full: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_gradients_vs_forward.py
 	$(BIN)/python benchmarks/bench_gradcheck.py
 	$(BIN)/python benchmarks/bench_training_step.py
 	$(BIN)/python benchmarks/bench_torch.py
 	$(BIN)/python benchmarks/bench_notebooks.py
-	$(BIN)/python benchmarks/bench_grading.py --students 10 01_chain_rule 05_delta_recurrence
-
-bench-class: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_grading.py --students 60
 
 clean:

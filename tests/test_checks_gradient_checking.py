@@ -309,7 +309,7 @@ def find_bugs_least_squares(backward, loss, weights, biases, X, Y):
     wrong = {}
     for name in numerical:
         a, n = analytic[name].ravel(), numerical[name].ravel()
-        if relative_error_loop(a, n) <= 1e-5:
+        if relative_error_loop(a, n) <= 1e-4:
             continue
         c = float(a @ n / (n @ n))
         residual = np.linalg.norm(a - c * n) / np.linalg.norm(n)
@@ -355,7 +355,8 @@ def test_find_bugs_names_inverted_factor():
         bugs = find_bugs_allclose(backward, loss, weights, biases, X, Y)
         return {name: (None if c is None or c == 0 else 1.0 / c) for name, c in bugs.items()}
 
-    messages = failure_messages(gradient_checking.check_find_bugs, inverted_ratio, range(12))
+    messages = failure_messages(gradient_checking.check_find_bugs, inverted_ratio, range(40))
+    assert len(messages) == 40, messages
     assert any("times the numerical one" in message for message in messages), messages
 
 

@@ -366,11 +366,13 @@ def _bug_effect(kind: str, layer: int, factor: float, m: int, L: int) -> dict[st
     return {f"{kind_name}[{l}]": (float(m), text) for l in range(1, L + 1) for kind_name in ("W", "b")}
 
 
-def _bug_case(rng: np.random.Generator, n_bugs: int):
+def _bug_case(rng: np.random.Generator, n_bugs: int, bias_bug_first: bool = False):
     """Draw a network with a square W[2] and n_bugs planted bugs that break disjoint parameters.
 
     In about 15 % of the cases with n_bugs > 0 the one bug is the 1/m missing
-    from δ[L], which breaks every parameter by the factor m.
+    from δ[L], which breaks every parameter by the factor m. Otherwise, with
+    ``bias_bug_first``, the first bug planted is a bias bug, whose factor (2,
+    0.5, 3, 0 or 1/m) is not its own inverse, unlike the −1 of a flipped sign.
     """
     k = int(rng.integers(3, 6))
     n_0 = int(rng.choice([n for n in range(2, 6) if n != k]))
@@ -388,8 +390,10 @@ def _bug_case(rng: np.random.Generator, n_bugs: int):
         bugs = [("missing_one_over_m", 3, 1.0)]
     else:
         bugs, broken = [], set()
-        for kind in rng.permutation([kind for kind in _BUG_KINDS if kind != "missing_one_over_m"]):
-            kind = str(kind)
+        kinds = [str(kind) for kind in rng.permutation([kind for kind in _BUG_KINDS if kind != "missing_one_over_m"])]
+        if bias_bug_first:
+            kinds.sort(key=lambda kind: kind not in ("bias_factor", "bias_mean"))
+        for kind in kinds:
             layer = 2 if kind == "transpose" else (1 if kind == "sigma_prime_at_a" else int(rng.integers(1, 4)))
             factor = float(rng.choice([2.0, 0.5, 3.0, 0.0])) if kind == "bias_factor" else 1.0
             effect = _bug_effect(kind, layer, factor, m, 3)
@@ -451,13 +455,16 @@ def check_find_bugs(find_bugs: Callable, seed: int | None = None) -> None:
     bias gradient averaged instead of summed, a weight gradient with its sign
     flipped, the square dW[2] transposed, σ'(a) in place of σ'(z) in δ[1],
     and the 1/m missing from δ[L] (every parameter off by the factor m).
+    The second case always has a bug whose factor is not its own inverse (a
+    bias bug, or the missing 1/m), so a find_bugs that returns numerical /
+    analytic instead of analytic / numerical fails for every seed.
     """
     rng, seed = new_rng(seed)
     bug_counts = [int(rng.integers(1, 3)), 2, 0]
 
-    for n_bugs in bug_counts:
+    for number, n_bugs in enumerate(bug_counts):
         for _ in range(50):
-            widths, weights, biases, X, Y, bugs, expected = _bug_case(rng, n_bugs)
+            widths, weights, biases, X, Y, bugs, expected = _bug_case(rng, n_bugs, bias_bug_first=number == 1)
             backward, loss = _make_network_functions(bugs)
             exact = _exact_gradients(weights, biases, X, Y)
             if _case_is_clear(backward, exact, expected, weights, biases, X, Y):
