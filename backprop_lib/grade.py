@@ -26,6 +26,7 @@ A run has three stages, all under ``OUT/.work``:
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import logging
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 CRASH_RETRIES = 3
 """Answers skipped, one per round, before a notebook whose kernel keeps dying earns 0."""
 
-STUDENTS_PER_RUN = 4
+STUDENTS_PER_RUN = 8
 """Notebooks one ``nbgrader autograde`` call executes; a killed run loses at most this many per shard."""
 
 MARKER = ".backprop-key"
@@ -315,6 +316,8 @@ def _execute(
     students = sorted({s.student_id for s in todo})
     jobs = max(1, min(jobs, len(students)))
     groups = [set(students[k::jobs]) for k in range(jobs)]
+    if jobs > 1 and not limits.blas_threads:
+        limits = dataclasses.replace(limits, blas_threads=max(1, (os.cpu_count() or 1) // jobs))
     lock = threading.Lock()
 
     def run_shard(index: int) -> None:

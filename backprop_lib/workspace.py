@@ -50,11 +50,16 @@ class ExecutionLimits:
         Address-space limit of the kernel in MiB; 0 for none.
     max_output_chars : int
         Characters one cell may print per stream; 0 for no limit.
+    blas_threads : int
+        Threads each kernel's BLAS and OpenMP may start; 0 leaves their
+        default, one per core. Kernels that run side by side are faster with
+        their share of the cores than when each starts a thread per core.
     """
 
     timeout: int = 60
     memory_mb: int = 4096
     max_output_chars: int = 200_000
+    blas_threads: int = 0
 
 
 class Workspace:
@@ -123,6 +128,9 @@ class Workspace:
         env["BACKPROP_KERNEL_MEMORY_MB"] = str(self.limits.memory_mb)
         env["BACKPROP_KERNEL_MAX_OUTPUT"] = str(self.limits.max_output_chars)
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        if self.limits.blas_threads:
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env.setdefault(name, str(self.limits.blas_threads))
         return env
 
     @property

@@ -16,6 +16,7 @@ Usage: python benchmarks/bench_notebooks.py [--skip-grading] [ASSIGNMENT ...]
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import subprocess
@@ -72,6 +73,15 @@ def import_seconds(statement: str, block_rfc3987_syntax: bool = False) -> float:
     return time.perf_counter() - start
 
 
+def _phase_name(message: str) -> str:
+    """Name the nbgrader commands of one "running ..." log line, for example "generate_assignment + autograde"."""
+    arguments = message.split("_nbgrader_main", 1)[1].split(" in ", 1)[0].split()
+    if arguments[0] != "--steps":
+        return arguments[0] + (" --no-execute" if "--no-execute" in arguments else "")
+    steps = json.loads(" ".join(arguments[1:]))
+    return " + ".join(step[0] + (" --no-execute" if "--no-execute" in step else "") for step in steps)
+
+
 def grade_phases(notebook: Path) -> dict[str, object]:
     """Run ``backprop-course -v check`` on ``notebook``; return its wall time, score and phase times."""
     start = time.perf_counter()
@@ -89,13 +99,11 @@ def grade_phases(notebook: Path) -> dict[str, object]:
         stamp = datetime.strptime(match.group(1), "%H:%M:%S")
         message = match.group(2)
         if message.startswith("running ") and "_nbgrader_main" in message:
-            arguments = message.split("_nbgrader_main", 1)[1].split()
-            name = arguments[0] + (" --no-execute" if "--no-execute" in arguments else "")
-            events.append((stamp, name))
+            events.append((stamp, _phase_name(message)))
         elif message.startswith("graded "):
             events.append((stamp, "end"))
     phases = [(name, (events[k + 1][0] - stamp).total_seconds()) for k, (stamp, name) in enumerate(events[:-1])]
-    # Before its first nbgrader command, check imports nbgrader to confirm that it is installed.
+    # Before its first nbgrader process, check starts, reads and screens the notebook.
     phases.insert(0, ("start", wall - sum(seconds for _, seconds in phases)))
     score = next((line for line in result.stdout.splitlines() if line.startswith("score:")), "score: ?")
     return {"wall_s": wall, "score": score, "phases": phases}
@@ -154,8 +162,8 @@ def main() -> None:
     print(
         "\nexecute = wall time with kernel start; cells = sum of the code cells' own execution times;"
         "\nslowest code cell = its time and its number among the code cells."
-        "\ngrading phases: start = before the first nbgrader command (imports nbgrader), then the seconds"
-        "\nfrom one logged nbgrader command to the next (1 s resolution)."
+        "\ngrading phases: start = before the first nbgrader process (CLI start and screening), then the seconds"
+        "\nfrom one logged nbgrader process to the next (1 s resolution)."
         f"\nSaved {path}"
     )
 
