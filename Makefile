@@ -36,8 +36,8 @@ generate-check: $(INSTALLED)
 
 # bench runs every benchmark on fewer sizes, in a few minutes. bench-full measures
 # every size of docs/benchmarks.md and grades a 60-student class twice (plain
-# nbgrader and backprop-course grade), which takes about an hour. bench_torch.py
-# skips itself unless PyTorch is installed: pip install -e ".[bench]".
+# nbgrader and backprop-course grade), estimated at two hours. bench_torch.py skips
+# itself unless PyTorch is installed: pip install -e ".[bench]".
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_gradients_vs_forward.py --quick
 	$(BIN)/python benchmarks/bench_gradcheck.py --quick
